@@ -1,0 +1,121 @@
+"""Command line: ``lora-lint [PATH...]`` lints; ``lora-lint COMMAND ...`` runs a subcommand.
+
+Exit codes: 0 nothing at or above the failure level, 1 something is, 2 usage or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import TextIO
+
+from lora_lint.commands import COMMANDS
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _version_text() -> str:
+    from lora_lint.report.versions import tools
+
+    found = tools()
+    return " ".join(f"{name.replace('_', '-')} {found[name] or 'not installed'}" for name in found)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--offline", action="store_true", help="never ask the Hugging Face hub (also HF_HUB_OFFLINE=1)")
+    parser.add_argument("--auto-class", metavar="NAME", help="transformers auto class to build, e.g. "
+                        "AutoModelForSequenceClassification")
+    parser.add_argument("--trust-remote-code", action="store_true",
+                        help="allow model code from a model repository (never enabled by a config file)")
+
+
+def build_lint_parser() -> argparse.ArgumentParser:
+    from lora_lint.report import REPORTERS
+
+    parser = _Parser(prog="lora-lint", description="Check LoRA fine-tuning configs against the real module tree "
+                     "of their base model, before training. Subcommands: " + ", ".join(sorted(COMMANDS)) + ".")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="config files or folders (default: .)")
+    parser.add_argument("--format", choices=sorted(REPORTERS), default=None, help="output format (default: text)")
+    parser.add_argument("--model", metavar="ID", help="base model to check against, overriding the config's own")
+    add_model_arguments(parser)
+    parser.add_argument("--strict", action="store_true", help="fail on warnings too; unresolved models warn")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the run")
+    parser.add_argument("--max-file-size", type=int, default=None, metavar="BYTES",
+                        help="skip files larger than this with a diagnostic (default 5 MB)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--version", action="store_true", help="print versions of lora-lint, torch, transformers, peft")
+    return parser
+
+
+def run_lint(args: argparse.Namespace, out: TextIO) -> int:
+    from lora_lint.lint import Settings, failing, lint_paths
+    from lora_lint.report import REPORTERS
+
+    settings = Settings(model=args.model, offline=args.offline, strict=args.strict, auto_class=args.auto_class,
+                        trust_remote_code=args.trust_remote_code)
+    if args.max_file_size is not None:
+        settings.max_bytes = args.max_file_size
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in REPORTERS
+                          else "text")
+    result = lint_paths(args.paths or ["."], settings)
+    out.write(REPORTERS[fmt](result))
+    if args.exit_zero:
+        return EXIT_OK
+    return EXIT_FINDINGS if failing(result.diagnostics, settings.strict) else EXIT_OK
+
+
+def _dispatch(argv: list[str], out: TextIO) -> int:
+    if argv and argv[0] in COMMANDS:
+        name = argv[0]
+        module = COMMANDS[name]
+        parser = _Parser(prog=f"lora-lint {name}", description=module.HELP)
+        module.add_arguments(parser)
+        args = parser.parse_args(argv[1:])
+        args.command = name
+        code: int = module.run(args, out)
+        return code
+    args = build_lint_parser().parse_args(argv)
+    if args.version:
+        out.write(_version_text() + "\n")
+        return EXIT_OK
+    return run_lint(args, out)
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    err = err or sys.stderr
+    debug = "--debug" in argv
+    try:
+        return _dispatch(argv, out)
+    except UsageError as exc:
+        err.write(f"{exc}\n")
+        return EXIT_ERROR
+    except SystemExit as exc:  # argparse --help exits 0; our own messages are strings
+        if isinstance(exc.code, str):
+            err.write(exc.code + "\n")
+            return EXIT_ERROR
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        err.write("lora-lint: interrupted\n")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:
+        if debug:
+            traceback.print_exc(file=err)
+        else:
+            err.write(f"lora-lint: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)\n")
+        return EXIT_ERROR

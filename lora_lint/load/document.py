@@ -1,0 +1,64 @@
+"""A parsed config file: plain values plus the source span of every key and value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lora_lint.diagnostics import Span
+
+KeyPath = tuple[str | int, ...]
+
+MAX_NODES = 200_000
+MAX_DEPTH = 200
+
+
+class LoadError(Exception):
+    """The file cannot be read as a config; carries the best known position."""
+
+    def __init__(self, message: str, span: Span | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span or Span(1, 1, 1, 1)
+
+
+@dataclass
+class Duplicate:
+    path: KeyPath
+    span: Span
+    first: Span
+
+
+@dataclass
+class Document:
+    path: str
+    text: str
+    data: Any
+    spans: dict[KeyPath, Span] = field(default_factory=dict)
+    key_spans: dict[KeyPath, Span] = field(default_factory=dict)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    index: int = 0
+    kind: str = "yaml"
+
+    def span(self, path: KeyPath) -> Span:
+        """The span of the value at ``path``, or of its nearest ancestor that has one."""
+        for cut in range(len(path), -1, -1):
+            found = self.spans.get(path[:cut])
+            if found is not None:
+                return found
+        return Span(1, 1, 1, 1)
+
+    def forget(self, prefix: KeyPath) -> None:
+        """Drop spans under ``prefix`` (a duplicate key's earlier value is being replaced)."""
+        n = len(prefix)
+        for table in (self.spans, self.key_spans):
+            for stale in [p for p in table if p[:n] == prefix and len(p) > n]:
+                del table[stale]
+
+    def key_span(self, path: KeyPath) -> Span:
+        return self.key_spans.get(path) or self.span(path)
+
+
+def pointer(path: KeyPath) -> str:
+    """RFC 6901 JSON pointer for a key path ("" for the root)."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)

@@ -1,0 +1,310 @@
+"""Build a model on PyTorch's meta device (no weights, no memory) and record its module table.
+
+This is the only stage that imports torch and transformers. A model that needs remote code is
+never built unless ``trust_remote_code`` was given on the command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import logging
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from lora_lint.matching import layer_index
+from lora_lint.models.roles import Role, classify
+
+TASK_TO_AUTO = {
+    "CAUSAL_LM": "AutoModelForCausalLM",
+    "SEQ_CLS": "AutoModelForSequenceClassification",
+    "SEQ_2_SEQ_LM": "AutoModelForSeq2SeqLM",
+    "TOKEN_CLS": "AutoModelForTokenClassification",
+    "QUESTION_ANS": "AutoModelForQuestionAnswering",
+    "FEATURE_EXTRACTION": "AutoModel",
+}
+# Auto classes searched (in this order) for the class named in a config's ``architectures``.
+AUTO_CLASSES = (
+    "AutoModelForCausalLM", "AutoModelForSeq2SeqLM", "AutoModelForSequenceClassification",
+    "AutoModelForTokenClassification", "AutoModelForQuestionAnswering", "AutoModelForMaskedLM",
+    "AutoModelForImageTextToText", "AutoModelForVision2Seq", "AutoModelForMultipleChoice",
+    "AutoModelForSpeechSeq2Seq", "AutoModelForPreTraining", "AutoModel",
+)
+
+
+class BuildError(Exception):
+    """The model cannot be built; ``remote_code`` tells when trusting remote code would help."""
+
+    def __init__(self, message: str, remote_code: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.remote_code = remote_code
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    name: str
+    cls: str
+    wrappable: bool
+    in_features: int | None = None
+    out_features: int | None = None
+    params: int = 0  # numel of the module's own parameters (not its children's)
+    has_bias: bool = False
+    is_leaf: bool = True
+    kernel: tuple[int, ...] = ()  # conv kernel size
+    groups: int = 1
+
+
+@dataclass(frozen=True)
+class ParamRow:
+    """A module parameter that ``target_parameters`` can wrap (e.g. fused MoE experts)."""
+
+    module: str
+    name: str
+    shape: tuple[int, ...]
+    is_transposed: bool = False
+
+
+@dataclass
+class Inventory:
+    model_id: str
+    model_type: str
+    auto_class: str
+    model_class: str
+    modules: list[ModuleRow]
+    parameters: list[ParamRow]
+    param_names: list[str]
+    total_params: int
+    num_layers: int | None
+    output_embedding: str | None
+    input_embedding: str | None
+    tied: dict[str, str] = field(default_factory=dict)
+    key: str = ""
+    _by_name: dict[str, ModuleRow] = field(default_factory=dict, repr=False)
+    _roles: dict[str, Role] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_name = {row.name: row for row in self.modules}
+
+    @property
+    def names(self) -> list[str]:
+        return [row.name for row in self.modules]
+
+    def row(self, name: str) -> ModuleRow | None:
+        return self._by_name.get(name)
+
+    def role(self, name: str) -> Role:
+        found = self._roles.get(name)
+        if found is None:
+            row = self._by_name.get(name)
+            found = classify(name, row.cls if row else "", name == self.output_embedding)
+            self._roles[name] = found
+        return found
+
+
+def config_key(config: dict[str, Any], auto_class: str, extra: str = "") -> str:
+    text = json.dumps(config, sort_keys=True, default=str) + "|" + auto_class + "|" + extra
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    loggers = [logging.getLogger(n) for n in ("transformers", "peft", "torch", "accelerate")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def _config_object(config: dict[str, Any], trust_remote_code: bool) -> Any:
+    from transformers import AutoConfig
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    model_type = config.get("model_type")
+    if not isinstance(model_type, str) or not model_type:
+        raise BuildError("config.json has no `model_type`")
+    known = model_type in CONFIG_MAPPING
+    if not known:
+        if "auto_map" in config:
+            if not trust_remote_code:
+                raise BuildError(f"model_type `{model_type}` is defined by code in the model repository "
+                                 "(`auto_map`), which lora-lint does not run", remote_code=True)
+            raise BuildError(f"model_type `{model_type}` needs remote code, which is only supported for local "
+                             "model folders")
+        raise BuildError(f"unknown model_type `{model_type}` for transformers; upgrade transformers or "
+                         "give a local config.json")
+    values = {k: v for k, v in config.items() if k not in {"model_type", "transformers_version", "_name_or_path"}}
+    try:
+        return AutoConfig.for_model(model_type, **values)
+    except Exception as exc:
+        raise BuildError(f"invalid {model_type} config: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
+
+
+def choose_auto_class(config_obj: Any, config: dict[str, Any], task_type: str | None, override: str | None) -> str:
+    """``--auto-class``, else the PEFT task type, else ``architectures``, else causal LM, else AutoModel."""
+    import transformers
+
+    if override:
+        if not override.startswith("AutoModel") or not hasattr(transformers, override):
+            raise BuildError(f"unknown auto class `{override}`")
+        return override
+    if task_type and task_type.upper() in TASK_TO_AUTO:
+        return TASK_TO_AUTO[task_type.upper()]
+    config_cls = type(config_obj)
+    arch = config.get("architectures")
+    arch_name = arch[0] if isinstance(arch, list) and arch and isinstance(arch[0], str) else None
+    supported: list[str] = []
+    for auto_name in AUTO_CLASSES:
+        auto_cls = getattr(transformers, auto_name, None)
+        mapping = getattr(auto_cls, "_model_mapping", None)
+        if mapping is None:
+            continue
+        try:
+            model_cls = mapping[config_cls]
+        except (KeyError, ValueError, ImportError, AttributeError):
+            continue
+        classes = model_cls if isinstance(model_cls, (list, tuple)) else [model_cls]
+        if arch_name and any(getattr(c, "__name__", "") == arch_name for c in classes):
+            return auto_name
+        supported.append(auto_name)
+    if "AutoModelForCausalLM" in supported:
+        return "AutoModelForCausalLM"
+    if supported:
+        return "AutoModel" if "AutoModel" in supported else supported[0]
+    raise BuildError(f"transformers has no model class for `{config.get('model_type')}`")
+
+
+def build_meta_model(config: dict[str, Any], *, task_type: str | None = None, auto_class: str | None = None,
+                     trust_remote_code: bool = False) -> tuple[Any, str]:
+    """The model on the meta device, and the auto class used."""
+    import torch
+    import transformers
+
+    with _quiet():
+        config_obj = _config_object(config, trust_remote_code)
+        chosen = choose_auto_class(config_obj, config, task_type, auto_class)
+        auto_cls = getattr(transformers, chosen)
+        try:
+            with torch.device("meta"):
+                model = auto_cls.from_config(config_obj, trust_remote_code=False)
+        except BuildError:
+            raise
+        except Exception as exc:
+            raise BuildError(f"cannot build {config.get('model_type')} with {chosen}: {_first_line(exc)}") from None
+    model.eval()
+    return model, chosen
+
+
+def _wrappable_types() -> tuple[type, ...]:
+    from torch import nn
+    from transformers.pytorch_utils import Conv1D
+
+    return (nn.Linear, nn.Embedding, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.MultiheadAttention, Conv1D)
+
+
+def _row(name: str, module: Any, wrappable: tuple[type, ...]) -> ModuleRow:
+    from torch import nn
+    from transformers.pytorch_utils import Conv1D
+
+    own = sum(p.numel() for p in module.parameters(recurse=False))
+    is_leaf = next(iter(module.children()), None) is None
+    cls = type(module).__name__
+    ok = isinstance(module, wrappable)
+    bias = getattr(module, "bias", None)
+    has_bias = bias is not None and not isinstance(bias, bool)
+    if isinstance(module, Conv1D):
+        in_f, out_f = module.weight.shape
+        return ModuleRow(name, cls, ok, int(in_f), int(out_f), own, has_bias, is_leaf)
+    if isinstance(module, nn.Linear):
+        return ModuleRow(name, cls, ok, module.in_features, module.out_features, own, has_bias, is_leaf)
+    if isinstance(module, nn.Embedding):
+        return ModuleRow(name, cls, ok, module.num_embeddings, module.embedding_dim, own, False, is_leaf)
+    if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        return ModuleRow(name, cls, ok, module.in_channels, module.out_channels, own, has_bias, is_leaf,
+                         tuple(int(k) for k in module.kernel_size), int(module.groups))
+    if isinstance(module, nn.MultiheadAttention):
+        return ModuleRow(name, cls, ok, module.embed_dim, module.embed_dim, own, module.in_proj_bias is not None,
+                         False)
+    return ModuleRow(name, cls, ok, None, None, own, has_bias, is_leaf)
+
+
+def _name_of(model: Any, target: Any) -> str | None:
+    if target is None:
+        return None
+    for name, module in model.named_modules():
+        if module is target:
+            return name
+    return None
+
+
+def inventory_of(model: Any, model_id: str, auto_class: str, key: str = "") -> Inventory:
+    wrappable = _wrappable_types()
+    rows: list[ModuleRow] = []
+    params: list[ParamRow] = []
+    param_names: list[str] = []
+    for name, module in model.named_modules():
+        if not name:
+            continue
+        rows.append(_row(name, module, wrappable))
+        transposed = bool(getattr(module, "is_transposed", False))
+        for pname, param in module.named_parameters(recurse=False):
+            param_names.append(f"{name}.{pname}")
+            if param.dim() == 3 or (param.dim() == 2 and not isinstance(module, wrappable)):
+                params.append(ParamRow(name, pname, tuple(int(s) for s in param.shape), transposed))
+    total = sum(p.numel() for p in model.parameters())
+    output = _name_of(model, model.get_output_embeddings()) if hasattr(model, "get_output_embeddings") else None
+    inputs = _name_of(model, model.get_input_embeddings()) if hasattr(model, "get_input_embeddings") else None
+    tied_keys = getattr(model, "_tied_weights_keys", None)
+    tied = {str(k): str(v) for k, v in tied_keys.items()} if isinstance(tied_keys, dict) else {}
+    if isinstance(tied_keys, (list, tuple)) and output and inputs:
+        tied = {f"{output}.weight": f"{inputs}.weight"}
+    indices = {layer_index(row.name, None) for row in rows if row.wrappable}
+    indices.discard(None)
+    num_layers = max(i for i in indices if i is not None) + 1 if indices else None
+    config = getattr(model, "config", None)
+    return Inventory(
+        model_id=model_id,
+        model_type=str(getattr(config, "model_type", "")),
+        auto_class=auto_class,
+        model_class=type(model).__name__,
+        modules=rows,
+        parameters=params,
+        param_names=param_names,
+        total_params=int(total),
+        num_layers=num_layers,
+        output_embedding=output,
+        input_embedding=inputs,
+        tied=tied,
+        key=key,
+    )
+
+
+@dataclass
+class Built:
+    model: Any
+    inventory: Inventory
+
+    def fresh_model(self) -> Any:
+        return copy.deepcopy(self.model)
+
+
+def build(config: dict[str, Any], model_id: str, *, task_type: str | None = None, auto_class: str | None = None,
+          trust_remote_code: bool = False) -> Built:
+    model, chosen = build_meta_model(config, task_type=task_type, auto_class=auto_class,
+                                     trust_remote_code=trust_remote_code)
+    return Built(model, inventory_of(model, model_id, chosen, config_key(config, chosen)))

@@ -1,0 +1,141 @@
+"""Model id -> config.json contents. Sources, in order: mapping, local, HF cache, catalogue, hub.
+
+Nothing here imports torch. The hub is asked for ``config.json`` only, never weights, and only
+when not offline (``--offline`` or ``HF_HUB_OFFLINE=1``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lora_lint.models import catalogue
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$")
+HUB_TIMEOUT_S = 10.0
+MAX_CONFIG_BYTES = 5 * 1024 * 1024
+
+SOURCES = ("local", "cache", "catalogue", "hub", "mapping", "unresolved")
+
+
+@dataclass
+class ResolvedModel:
+    id: str
+    source: str
+    config: dict[str, Any] | None = None
+    location: str | None = None
+    problem: str | None = None
+    tried: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.config is not None
+
+
+def is_hub_id(model_id: str) -> bool:
+    return bool(_HUB_ID.match(model_id)) and ".." not in model_id and "--" not in model_id
+
+
+def env_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ValueError(f"{path} is larger than {MAX_CONFIG_BYTES:,} bytes")
+    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} does not hold a JSON object")
+    return data
+
+
+def _local_candidate(model_id: str, base_dirs: list[Path]) -> Path | None:
+    raw = Path(model_id).expanduser()
+    options = [raw] if raw.is_absolute() else [base / raw for base in base_dirs]
+    for option in options:
+        if option.is_dir() and (option / "config.json").is_file():
+            return option / "config.json"
+        if option.is_file() and option.suffix == ".json":
+            return option
+    return None
+
+
+def _from_file(model_id: str, source: str, path: Path) -> ResolvedModel:
+    try:
+        return ResolvedModel(model_id, source, _read_config(path), str(path))
+    except (OSError, ValueError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        return ResolvedModel(model_id, "unresolved", None, str(path), f"malformed config.json: {reason}")
+
+
+def _from_cache(model_id: str) -> Path | None:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - huggingface_hub ships with transformers
+        return None
+    found = try_to_load_from_cache(repo_id=model_id, filename="config.json")
+    return Path(found) if isinstance(found, str) else None
+
+
+def _from_hub(model_id: str, revision: str | None) -> Path:
+    os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", str(int(HUB_TIMEOUT_S)))
+    os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", str(int(HUB_TIMEOUT_S)))
+    from huggingface_hub import hf_hub_download
+
+    return Path(hf_hub_download(repo_id=model_id, filename="config.json", revision=revision))
+
+
+def resolve(
+    model_id: str,
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    offline: bool = False,
+    mapping: dict[str, str] | None = None,
+    revision: str | None = None,
+    use_cache: bool = True,
+) -> ResolvedModel:
+    """Find a model's config.json without running any code and without downloading weights."""
+    model_id = model_id.strip()
+    tried: list[str] = []
+    if mapping and model_id in mapping:
+        target = Path(mapping[model_id]).expanduser()
+        path = target / "config.json" if target.is_dir() else target
+        if path.is_file():
+            return _from_file(model_id, "mapping", path)
+        return ResolvedModel(model_id, "unresolved", problem=f"`models` maps it to `{target}`, which has no config.json")
+    bases = [Path.cwd()]
+    if base_dir is not None and Path(base_dir).resolve() != Path.cwd().resolve():
+        bases.insert(0, Path(base_dir))
+    local = _local_candidate(model_id, bases)
+    if local is not None:
+        return _from_file(model_id, "local", local)
+    tried.append("local path")
+    if not is_hub_id(model_id):
+        entry = catalogue.lookup(model_id)
+        if entry is not None:
+            return ResolvedModel(entry.id, "catalogue", entry.config_dict())
+        return ResolvedModel(model_id, "unresolved", tried=tried,
+                             problem="not a local model folder and not a valid Hugging Face model id")
+    if use_cache:
+        cached = _from_cache(model_id)
+        if cached is not None:
+            return _from_file(model_id, "cache", cached)
+        tried.append("Hugging Face cache")
+    entry = catalogue.lookup(model_id)
+    if entry is not None:
+        return ResolvedModel(model_id, "catalogue", entry.config_dict())
+    tried.append("bundled catalogue")
+    if offline or env_offline():
+        return ResolvedModel(model_id, "unresolved", tried=tried,
+                             problem=f"not found in {', '.join(tried)}; offline, so the hub was not asked")
+    try:
+        path = _from_hub(model_id, revision)
+    except Exception as exc:  # network errors, gated or missing repos: all become a diagnostic
+        tried.append("hub")
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return ResolvedModel(model_id, "unresolved", tried=tried, problem=f"hub lookup failed: {first[:200]}")
+    return _from_file(model_id, "hub", path)

@@ -1,0 +1,15 @@
+"""Reporters: a name -> renderer table. A renderer turns a LintResult into the text to print."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lora_lint.lint import LintResult
+from lora_lint.report import json_report, text
+
+Renderer = Callable[[LintResult], str]
+
+REPORTERS: dict[str, Renderer] = {
+    "text": text.render,
+    "json": json_report.render,
+}
