@@ -34,28 +34,50 @@ def _version_text() -> str:
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--offline", action="store_true", help="never ask the Hugging Face hub (also HF_HUB_OFFLINE=1)")
-    parser.add_argument("--auto-class", metavar="NAME", help="transformers auto class to build, e.g. "
-                        "AutoModelForSequenceClassification")
-    parser.add_argument("--trust-remote-code", action="store_true",
-                        help="allow model code from a model repository (never enabled by a config file)")
+    parser.add_argument(
+        "--offline", action="store_true", help="never ask the Hugging Face hub (also HF_HUB_OFFLINE=1)"
+    )
+    parser.add_argument(
+        "--auto-class",
+        metavar="NAME",
+        help="transformers auto class to build, e.g. AutoModelForSequenceClassification",
+    )
+    parser.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="allow model code from a model repository (never enabled by a config file)",
+    )
 
 
 def build_lint_parser() -> argparse.ArgumentParser:
     from lora_lint.report import REPORTERS
 
-    parser = _Parser(prog="lora-lint", description="Check LoRA fine-tuning configs against the real module tree "
-                     "of their base model, before training. Subcommands: " + ", ".join(sorted(COMMANDS)) + ".")
+    parser = _Parser(
+        prog="lora-lint",
+        description="Check LoRA fine-tuning configs against the real module tree "
+        "of their base model, before training. Subcommands: " + ", ".join(sorted(COMMANDS)) + ".",
+    )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="config files or folders (default: .)")
-    parser.add_argument("--format", choices=sorted(REPORTERS), default=None, help="output format (default: text)")
-    parser.add_argument("--model", metavar="ID", help="base model to check against, overriding the config's own")
+    parser.add_argument(
+        "--format", choices=sorted(REPORTERS), default=None, help="output format (default: text)"
+    )
+    parser.add_argument(
+        "--model", metavar="ID", help="base model to check against, overriding the config's own"
+    )
     add_model_arguments(parser)
     parser.add_argument("--strict", action="store_true", help="fail on warnings too; unresolved models warn")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the run")
-    parser.add_argument("--max-file-size", type=int, default=None, metavar="BYTES",
-                        help="skip files larger than this with a diagnostic (default 5 MB)")
+    parser.add_argument(
+        "--max-file-size",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="skip files larger than this with a diagnostic (default 5 MB)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    parser.add_argument("--version", action="store_true", help="print versions of lora-lint, torch, transformers, peft")
+    parser.add_argument(
+        "--version", action="store_true", help="print versions of lora-lint, torch, transformers, peft"
+    )
     return parser
 
 
@@ -63,12 +85,18 @@ def run_lint(args: argparse.Namespace, out: TextIO) -> int:
     from lora_lint.lint import Settings, failing, lint_paths
     from lora_lint.report import REPORTERS
 
-    settings = Settings(model=args.model, offline=args.offline, strict=args.strict, auto_class=args.auto_class,
-                        trust_remote_code=args.trust_remote_code)
+    settings = Settings(
+        model=args.model,
+        offline=args.offline,
+        strict=args.strict,
+        auto_class=args.auto_class,
+        trust_remote_code=args.trust_remote_code,
+    )
     if args.max_file_size is not None:
         settings.max_bytes = args.max_file_size
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in REPORTERS
-                          else "text")
+    fmt = args.format or (
+        "github" if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in REPORTERS else "text"
+    )
     result = lint_paths(args.paths or ["."], settings)
     out.write(REPORTERS[fmt](result))
     if args.exit_zero:
@@ -117,5 +145,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if debug:
             traceback.print_exc(file=err)
         else:
-            err.write(f"lora-lint: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)\n")
+            err.write(
+                f"lora-lint: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)\n"
+            )
         return EXIT_ERROR

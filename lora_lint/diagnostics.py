@@ -51,7 +51,9 @@ class Diagnostic:
         return (self.path, self.span.line, self.span.column, self.code, self.message)
 
     def with_severity(self, severity: Severity) -> Diagnostic:
-        return Diagnostic(self.path, self.span, self.code, self.name, severity, self.message, self.help, self.extra)
+        return Diagnostic(
+            self.path, self.span, self.code, self.name, severity, self.message, self.help, self.extra
+        )
 
 
 def sort_unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

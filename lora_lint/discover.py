@@ -7,8 +7,26 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
-                       ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".eggs", "build", "dist"})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+        ".eggs",
+        "build",
+        "dist",
+    }
+)
 
 
 def _is_venv(path: Path) -> bool:
@@ -30,8 +48,11 @@ def walk(root: Path, suffixes: tuple[str, ...] = CONFIG_SUFFIXES) -> Iterator[Pa
             dirnames[:] = []
             continue
         seen.add(ident)
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not _is_venv(current / d)
-                             and not d.endswith(".egg-info"))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS and not _is_venv(current / d) and not d.endswith(".egg-info")
+        )
         for name in sorted(filenames):
             if name.endswith(suffixes):
                 yield current / name

@@ -84,8 +84,13 @@ class Session:
     def resolve(self, model_id: str, base_dir: str) -> ResolvedModel:
         key = (model_id, base_dir)
         if key not in self._resolved:
-            self._resolved[key] = resolve(model_id, base_dir=base_dir, offline=self.settings.offline,
-                                          mapping=self.settings.models, use_cache=self.settings.use_cache)
+            self._resolved[key] = resolve(
+                model_id,
+                base_dir=base_dir,
+                offline=self.settings.offline,
+                mapping=self.settings.models,
+                use_cache=self.settings.use_cache,
+            )
         return self._resolved[key]
 
     def build(self, resolved: ResolvedModel, task_type: str | None) -> Built:
@@ -96,8 +101,13 @@ class Session:
         key = (config_key(resolved.config, ""), task_type, auto)
         if key not in self._built:
             try:
-                self._built[key] = build(resolved.config, resolved.id, task_type=task_type, auto_class=auto,
-                                         trust_remote_code=self.settings.trust_remote_code)
+                self._built[key] = build(
+                    resolved.config,
+                    resolved.id,
+                    task_type=task_type,
+                    auto_class=auto,
+                    trust_remote_code=self.settings.trust_remote_code,
+                )
             except BuildError as exc:
                 self._built[key] = exc
         found = self._built[key]
@@ -133,8 +143,9 @@ def lint_spec(spec: LoraSpec, display: str, session: Session) -> tuple[ConfigRes
     return result, diagnostics
 
 
-def lint_paths(paths: Iterable[str], settings: Settings,
-               on_file: Callable[[FileResult], None] | None = None) -> LintResult:
+def lint_paths(
+    paths: Iterable[str], settings: Settings, on_file: Callable[[FileResult], None] | None = None
+) -> LintResult:
     session = Session(settings)
     result = LintResult()
     for path in discover(paths):

@@ -30,15 +30,34 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         if rule is None:
             raise SystemExit(f"lora-lint: unknown rule `{args.code}`; `lora-lint rules` lists them")
         if args.format == "json":
-            out.write(json.dumps({"code": rule.CODE, "name": rule.NAME, "severity": rule.SEVERITY.label,
-                                  "summary": rule.SUMMARY, "documentation": documentation(rule.CODE)}, indent=2) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "code": rule.CODE,
+                        "name": rule.NAME,
+                        "severity": rule.SEVERITY.label,
+                        "summary": rule.SUMMARY,
+                        "documentation": documentation(rule.CODE),
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
         else:
             out.write(f"{rule.CODE} {rule.NAME} (default severity: {rule.SEVERITY.label})\n\n")
             out.write(documentation(rule.CODE) + "\n")
         return 0
     if args.format == "json":
-        out.write(json.dumps([{"code": r.CODE, "name": r.NAME, "severity": r.SEVERITY.label, "summary": r.SUMMARY}
-                              for r in RULES.values()], indent=2) + "\n")
+        out.write(
+            json.dumps(
+                [
+                    {"code": r.CODE, "name": r.NAME, "severity": r.SEVERITY.label, "summary": r.SUMMARY}
+                    for r in RULES.values()
+                ],
+                indent=2,
+            )
+            + "\n"
+        )
         return 0
     for rule in RULES.values():
         out.write(f"{rule.CODE}  {rule.NAME:<22} {rule.SEVERITY.label:<8} {rule.SUMMARY}\n")

@@ -12,11 +12,33 @@ from lora_lint.load.document import Document, KeyPath
 NAME = "peft"
 
 # Keys that, next to target_modules, make a mapping a LoraConfig.
-_LORA_MARKERS = frozenset({"r", "lora_alpha", "lora_dropout", "peft_type", "bias", "use_dora", "use_rslora",
-                           "modules_to_save", "layers_to_transform", "rank_pattern", "alpha_pattern",
-                           "exclude_modules", "init_lora_weights", "fan_in_fan_out", "task_type"})
-MODEL_KEYS = ("base_model_name_or_path", "base_model", "model_name_or_path", "pretrained_model_name_or_path",
-              "model_name", "model_id")
+_LORA_MARKERS = frozenset(
+    {
+        "r",
+        "lora_alpha",
+        "lora_dropout",
+        "peft_type",
+        "bias",
+        "use_dora",
+        "use_rslora",
+        "modules_to_save",
+        "layers_to_transform",
+        "rank_pattern",
+        "alpha_pattern",
+        "exclude_modules",
+        "init_lora_weights",
+        "fan_in_fan_out",
+        "task_type",
+    }
+)
+MODEL_KEYS = (
+    "base_model_name_or_path",
+    "base_model",
+    "model_name_or_path",
+    "pretrained_model_name_or_path",
+    "model_name",
+    "model_id",
+)
 _NESTED_MODEL_KEYS = ("name_or_path", "pretrained_model_name_or_path", "model_name_or_path", "path", "id")
 
 
@@ -66,7 +88,9 @@ def find_model(doc: Document, location: KeyPath, keys: tuple[str, ...] = MODEL_K
     return None
 
 
-def spec_from_mapping(doc: Document, location: KeyPath, mapping: dict[Any, Any], framework: str = NAME) -> LoraSpec:
+def spec_from_mapping(
+    doc: Document, location: KeyPath, mapping: dict[Any, Any], framework: str = NAME
+) -> LoraSpec:
     spec = LoraSpec(document=doc, framework=framework, location=location)
     for key, value in mapping.items():
         if not isinstance(key, str):

@@ -18,8 +18,14 @@ from lora_lint.load.document import MAX_DEPTH, Document, Duplicate, KeyPath, Loa
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
-_LITERALS = {"true": True, "false": False, "null": None, "NaN": float("nan"),
-             "Infinity": float("inf"), "-Infinity": float("-inf")}
+_LITERALS = {
+    "true": True,
+    "false": False,
+    "null": None,
+    "NaN": float("nan"),
+    "Infinity": float("inf"),
+    "-Infinity": float("-inf"),
+}
 
 
 class _Parser:

@@ -29,10 +29,18 @@ TASK_TO_AUTO = {
 }
 # Auto classes searched (in this order) for the class named in a config's ``architectures``.
 AUTO_CLASSES = (
-    "AutoModelForCausalLM", "AutoModelForSeq2SeqLM", "AutoModelForSequenceClassification",
-    "AutoModelForTokenClassification", "AutoModelForQuestionAnswering", "AutoModelForMaskedLM",
-    "AutoModelForImageTextToText", "AutoModelForVision2Seq", "AutoModelForMultipleChoice",
-    "AutoModelForSpeechSeq2Seq", "AutoModelForPreTraining", "AutoModel",
+    "AutoModelForCausalLM",
+    "AutoModelForSeq2SeqLM",
+    "AutoModelForSequenceClassification",
+    "AutoModelForTokenClassification",
+    "AutoModelForQuestionAnswering",
+    "AutoModelForMaskedLM",
+    "AutoModelForImageTextToText",
+    "AutoModelForVision2Seq",
+    "AutoModelForMultipleChoice",
+    "AutoModelForSpeechSeq2Seq",
+    "AutoModelForPreTraining",
+    "AutoModel",
 )
 
 
@@ -137,13 +145,22 @@ def _config_object(config: dict[str, Any], trust_remote_code: bool) -> Any:
     if not known:
         if "auto_map" in config:
             if not trust_remote_code:
-                raise BuildError(f"model_type `{model_type}` is defined by code in the model repository "
-                                 "(`auto_map`), which lora-lint does not run", remote_code=True)
-            raise BuildError(f"model_type `{model_type}` needs remote code, which is only supported for local "
-                             "model folders")
-        raise BuildError(f"unknown model_type `{model_type}` for transformers; upgrade transformers or "
-                         "give a local config.json")
-    values = {k: v for k, v in config.items() if k not in {"model_type", "transformers_version", "_name_or_path"}}
+                raise BuildError(
+                    f"model_type `{model_type}` is defined by code in the model repository "
+                    "(`auto_map`), which lora-lint does not run",
+                    remote_code=True,
+                )
+            raise BuildError(
+                f"model_type `{model_type}` needs remote code, which is only supported for local "
+                "model folders"
+            )
+        raise BuildError(
+            f"unknown model_type `{model_type}` for transformers; upgrade transformers or "
+            "give a local config.json"
+        )
+    values = {
+        k: v for k, v in config.items() if k not in {"model_type", "transformers_version", "_name_or_path"}
+    }
     try:
         return AutoConfig.for_model(model_type, **values)
     except Exception as exc:
@@ -155,7 +172,9 @@ def _first_line(exc: BaseException) -> str:
     return (text.splitlines()[0] if text else type(exc).__name__)[:300]
 
 
-def choose_auto_class(config_obj: Any, config: dict[str, Any], task_type: str | None, override: str | None) -> str:
+def choose_auto_class(
+    config_obj: Any, config: dict[str, Any], task_type: str | None, override: str | None
+) -> str:
     """``--auto-class``, else the PEFT task type, else ``architectures``, else causal LM, else AutoModel."""
     import transformers
 
@@ -189,8 +208,13 @@ def choose_auto_class(config_obj: Any, config: dict[str, Any], task_type: str | 
     raise BuildError(f"transformers has no model class for `{config.get('model_type')}`")
 
 
-def build_meta_model(config: dict[str, Any], *, task_type: str | None = None, auto_class: str | None = None,
-                     trust_remote_code: bool = False) -> tuple[Any, str]:
+def build_meta_model(
+    config: dict[str, Any],
+    *,
+    task_type: str | None = None,
+    auto_class: str | None = None,
+    trust_remote_code: bool = False,
+) -> tuple[Any, str]:
     """The model on the meta device, and the auto class used."""
     import torch
     import transformers
@@ -205,7 +229,9 @@ def build_meta_model(config: dict[str, Any], *, task_type: str | None = None, au
         except BuildError:
             raise
         except Exception as exc:
-            raise BuildError(f"cannot build {config.get('model_type')} with {chosen}: {_first_line(exc)}") from None
+            raise BuildError(
+                f"cannot build {config.get('model_type')} with {chosen}: {_first_line(exc)}"
+            ) from None
     model.eval()
     return model, chosen
 
@@ -235,11 +261,22 @@ def _row(name: str, module: Any, wrappable: tuple[type, ...]) -> ModuleRow:
     if isinstance(module, nn.Embedding):
         return ModuleRow(name, cls, ok, module.num_embeddings, module.embedding_dim, own, False, is_leaf)
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-        return ModuleRow(name, cls, ok, module.in_channels, module.out_channels, own, has_bias, is_leaf,
-                         tuple(int(k) for k in module.kernel_size), int(module.groups))
+        return ModuleRow(
+            name,
+            cls,
+            ok,
+            module.in_channels,
+            module.out_channels,
+            own,
+            has_bias,
+            is_leaf,
+            tuple(int(k) for k in module.kernel_size),
+            int(module.groups),
+        )
     if isinstance(module, nn.MultiheadAttention):
-        return ModuleRow(name, cls, ok, module.embed_dim, module.embed_dim, own, module.in_proj_bias is not None,
-                         False)
+        return ModuleRow(
+            name, cls, ok, module.embed_dim, module.embed_dim, own, module.in_proj_bias is not None, False
+        )
     return ModuleRow(name, cls, ok, None, None, own, has_bias, is_leaf)
 
 
@@ -267,7 +304,9 @@ def inventory_of(model: Any, model_id: str, auto_class: str, key: str = "") -> I
             if param.dim() == 3 or (param.dim() == 2 and not isinstance(module, wrappable)):
                 params.append(ParamRow(name, pname, tuple(int(s) for s in param.shape), transposed))
     total = sum(p.numel() for p in model.parameters())
-    output = _name_of(model, model.get_output_embeddings()) if hasattr(model, "get_output_embeddings") else None
+    output = (
+        _name_of(model, model.get_output_embeddings()) if hasattr(model, "get_output_embeddings") else None
+    )
     inputs = _name_of(model, model.get_input_embeddings()) if hasattr(model, "get_input_embeddings") else None
     tied_keys = getattr(model, "_tied_weights_keys", None)
     tied = {str(k): str(v) for k, v in tied_keys.items()} if isinstance(tied_keys, dict) else {}
@@ -303,8 +342,15 @@ class Built:
         return copy.deepcopy(self.model)
 
 
-def build(config: dict[str, Any], model_id: str, *, task_type: str | None = None, auto_class: str | None = None,
-          trust_remote_code: bool = False) -> Built:
-    model, chosen = build_meta_model(config, task_type=task_type, auto_class=auto_class,
-                                     trust_remote_code=trust_remote_code)
+def build(
+    config: dict[str, Any],
+    model_id: str,
+    *,
+    task_type: str | None = None,
+    auto_class: str | None = None,
+    trust_remote_code: bool = False,
+) -> Built:
+    model, chosen = build_meta_model(
+        config, task_type=task_type, auto_class=auto_class, trust_remote_code=trust_remote_code
+    )
     return Built(model, inventory_of(model, model_id, chosen, config_key(config, chosen)))

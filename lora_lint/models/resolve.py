@@ -15,7 +15,9 @@ from typing import Any
 
 from lora_lint.models import catalogue
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$")
+_HUB_ID = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$"
+)
 HUB_TIMEOUT_S = 10.0
 MAX_CONFIG_BYTES = 5 * 1024 * 1024
 
@@ -106,7 +108,9 @@ def resolve(
         path = target / "config.json" if target.is_dir() else target
         if path.is_file():
             return _from_file(model_id, "mapping", path)
-        return ResolvedModel(model_id, "unresolved", problem=f"`models` maps it to `{target}`, which has no config.json")
+        return ResolvedModel(
+            model_id, "unresolved", problem=f"`models` maps it to `{target}`, which has no config.json"
+        )
     bases = [Path.cwd()]
     if base_dir is not None and Path(base_dir).resolve() != Path.cwd().resolve():
         bases.insert(0, Path(base_dir))
@@ -118,8 +122,12 @@ def resolve(
         entry = catalogue.lookup(model_id)
         if entry is not None:
             return ResolvedModel(entry.id, "catalogue", entry.config_dict())
-        return ResolvedModel(model_id, "unresolved", tried=tried,
-                             problem="not a local model folder and not a valid Hugging Face model id")
+        return ResolvedModel(
+            model_id,
+            "unresolved",
+            tried=tried,
+            problem="not a local model folder and not a valid Hugging Face model id",
+        )
     if use_cache:
         cached = _from_cache(model_id)
         if cached is not None:
@@ -130,8 +138,12 @@ def resolve(
         return ResolvedModel(model_id, "catalogue", entry.config_dict())
     tried.append("bundled catalogue")
     if offline or env_offline():
-        return ResolvedModel(model_id, "unresolved", tried=tried,
-                             problem=f"not found in {', '.join(tried)}; offline, so the hub was not asked")
+        return ResolvedModel(
+            model_id,
+            "unresolved",
+            tried=tried,
+            problem=f"not found in {', '.join(tried)}; offline, so the hub was not asked",
+        )
     try:
         path = _from_hub(model_id, revision)
     except Exception as exc:  # network errors, gated or missing repos: all become a diagnostic

@@ -17,25 +17,95 @@ KINDS: dict[str, frozenset[str]] = {
     "k": frozenset({"k_proj", "key", "k", "wk", "k_lin", "to_k"}),
     "v": frozenset({"v_proj", "value", "v", "wv", "v_lin", "to_v"}),
     "kv": frozenset({"kv_proj", "kv_a_proj_with_mqa", "kv_b_proj", "c_kv"}),
-    "qkv": frozenset({"c_attn", "qkv_proj", "query_key_value", "Wqkv", "qkv", "W_pack", "in_proj", "qkv_linear",
-                      "attn_qkv", "qkv_lin"}),
-    "o": frozenset({"o_proj", "out_proj", "wo", "out_lin", "to_out", "o", "attn_out", "dense", "c_proj", "Wo",
-                    "output_proj"}),
+    "qkv": frozenset(
+        {
+            "c_attn",
+            "qkv_proj",
+            "query_key_value",
+            "Wqkv",
+            "qkv",
+            "W_pack",
+            "in_proj",
+            "qkv_linear",
+            "attn_qkv",
+            "qkv_lin",
+        }
+    ),
+    "o": frozenset(
+        {
+            "o_proj",
+            "out_proj",
+            "wo",
+            "out_lin",
+            "to_out",
+            "o",
+            "attn_out",
+            "dense",
+            "c_proj",
+            "Wo",
+            "output_proj",
+        }
+    ),
     "gate_up": frozenset({"gate_up_proj", "w13", "c_fc_gate_up"}),
     "gate": frozenset({"gate_proj", "w1", "wi_0", "c_fc2"}),
-    "up": frozenset({"up_proj", "c_fc", "fc1", "w3", "wi", "wi_1", "dense_h_to_4h", "lin1", "fc_in", "c_fc1", "Wi",
-                     "intermediate"}),
+    "up": frozenset(
+        {
+            "up_proj",
+            "c_fc",
+            "fc1",
+            "w3",
+            "wi",
+            "wi_1",
+            "dense_h_to_4h",
+            "lin1",
+            "fc_in",
+            "c_fc1",
+            "Wi",
+            "intermediate",
+        }
+    ),
     "down": frozenset({"down_proj", "fc2", "w2", "dense_4h_to_h", "lin2", "fc_out", "mlp_c_proj"}),
     "router": frozenset({"router", "gate", "switch"}),
     "head": frozenset({"lm_head", "classifier", "score", "qa_outputs", "decoder", "embed_out", "output"}),
-    "embedding": frozenset({"embed_tokens", "wte", "wpe", "word_embeddings", "position_embeddings",
-                            "token_type_embeddings", "shared", "embed_positions", "tok_embeddings", "embed_in"}),
+    "embedding": frozenset(
+        {
+            "embed_tokens",
+            "wte",
+            "wpe",
+            "word_embeddings",
+            "position_embeddings",
+            "token_type_embeddings",
+            "shared",
+            "embed_positions",
+            "tok_embeddings",
+            "embed_in",
+        }
+    ),
 }
-GROUP_OF_KIND = {"q": "attention", "k": "attention", "v": "attention", "kv": "attention", "qkv": "attention",
-                 "o": "attention", "gate_up": "mlp", "gate": "mlp", "up": "mlp", "down": "mlp", "router": "router",
-                 "head": "head", "embedding": "embedding"}
-KIND_LABELS = {"q": "query", "k": "key", "v": "value", "qkv": "q/k/v", "kv": "k/v", "o": "output",
-               "gate_up": "gate/up"}
+GROUP_OF_KIND = {
+    "q": "attention",
+    "k": "attention",
+    "v": "attention",
+    "kv": "attention",
+    "qkv": "attention",
+    "o": "attention",
+    "gate_up": "mlp",
+    "gate": "mlp",
+    "up": "mlp",
+    "down": "mlp",
+    "router": "router",
+    "head": "head",
+    "embedding": "embedding",
+}
+KIND_LABELS = {
+    "q": "query",
+    "k": "key",
+    "v": "value",
+    "qkv": "q/k/v",
+    "kv": "k/v",
+    "o": "output",
+    "gate_up": "gate/up",
+}
 GROUP_LABELS = {"mlp": "MLP", "experts": "MoE experts", "router": "MoE router"}
 FUSED_KINDS = frozenset({"qkv", "kv", "gate_up"})
 
@@ -84,8 +154,19 @@ def _group_from_path(parts: list[str]) -> str | None:
             return "experts"
         if "attn" in part or "attention" in part:
             return "attention"
-        if part in {"mlp", "ffn", "feed_forward", "densereludense", "intermediate", "block_sparse_moe", "moe",
-                    "shared_expert", "shared_experts", "feedforward", "ff"} or part.startswith("mlp"):
+        if part in {
+            "mlp",
+            "ffn",
+            "feed_forward",
+            "densereludense",
+            "intermediate",
+            "block_sparse_moe",
+            "moe",
+            "shared_expert",
+            "shared_experts",
+            "feedforward",
+            "ff",
+        } or part.startswith("mlp"):
             return "mlp"
         if part == "pooler":
             return "pooler"

@@ -63,8 +63,10 @@ class Prediction:
         """The line PEFT's ``print_trainable_parameters`` prints."""
         if self.trainable is None or self.total is None:
             return "not predicted"
-        return (f"trainable params: {self.trainable:,d} || all params: {self.total:,d} || "
-                f"trainable%: {self.percent:.4f}")
+        return (
+            f"trainable params: {self.trainable:,d} || all params: {self.total:,d} || "
+            f"trainable%: {self.percent:.4f}"
+        )
 
 
 def classify_failure(exc: BaseException, stage: str) -> Failure:
@@ -74,8 +76,13 @@ def classify_failure(exc: BaseException, stage: str) -> Failure:
     name = type(exc).__name__
     if stage == "config":
         kind = "layers" if "layers_to_transform" in low or "layers_pattern" in low else "config"
-    elif name == "NoMatchingPeftModuleError" or "not found in the base model" in low or "no modules were" in low \
-            or "all modules were excluded" in low or "no `target_modules` passed" in low:
+    elif (
+        name == "NoMatchingPeftModuleError"
+        or "not found in the base model" in low
+        or "no modules were" in low
+        or "all modules were excluded" in low
+        or "no `target_modules` passed" in low
+    ):
         kind = "no-match"
     elif "is not supported" in low or "not supported. currently" in low or "not a valid target" in low:
         kind = "unsupported"

@@ -32,7 +32,9 @@ def make_config(kwargs: dict[str, Any], task_type: str | None) -> Any:
 
 
 def _lora_params(layer: Any) -> int:
-    return sum(p.numel() for n, p in layer.named_parameters() if p.requires_grad and not n.startswith("base_layer."))
+    return sum(
+        p.numel() for n, p in layer.named_parameters() if p.requires_grad and not n.startswith("base_layer.")
+    )
 
 
 def _collect(peft_model: Any) -> tuple[list[Wrapped], dict[str, int]]:

@@ -31,8 +31,9 @@ def document(result: LintResult) -> dict[str, Any]:
     return {
         "version": SCHEMA_VERSION,
         "tools": tools(),
-        "files": [{"path": f.path, "configs": [c.as_json() for c in f.configs]} for f in result.files
-                  if f.configs],
+        "files": [
+            {"path": f.path, "configs": [c.as_json() for c in f.configs]} for f in result.files if f.configs
+        ],
         "diagnostics": [diagnostic_json(d) for d in result.diagnostics],
     }
 

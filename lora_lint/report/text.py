@@ -38,7 +38,11 @@ def render(result: LintResult) -> str:
     lines.extend(summaries)
     counts = Counter(d.severity.label for d in result.diagnostics)
     configs = sum(len(f.configs) for f in result.files)
-    parts = [f"{counts.get(k, 0)} {k}{'s' if counts.get(k, 0) != 1 else ''}" for k in ("error", "warning", "info")]
-    lines.append(f"{', '.join(parts)} in {configs} LoRA config{'s' if configs != 1 else ''} "
-                 f"({len(result.files)} file{'s' if len(result.files) != 1 else ''} checked)")
+    parts = [
+        f"{counts.get(k, 0)} {k}{'s' if counts.get(k, 0) != 1 else ''}" for k in ("error", "warning", "info")
+    ]
+    lines.append(
+        f"{', '.join(parts)} in {configs} LoRA config{'s' if configs != 1 else ''} "
+        f"({len(result.files)} file{'s' if len(result.files) != 1 else ''} checked)"
+    )
     return "\n".join(lines) + "\n"

@@ -17,5 +17,9 @@ def _version(dist: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def tools() -> dict[str, str | None]:
-    return {"lora_lint": __version__, "torch": _version("torch"), "transformers": _version("transformers"),
-            "peft": _version("peft")}
+    return {
+        "lora_lint": __version__,
+        "torch": _version("torch"),
+        "transformers": _version("transformers"),
+        "peft": _version("peft"),
+    }

@@ -8,11 +8,21 @@ from lora_lint.models.inventory import Inventory
 from lora_lint.models.roles import FUSED_KINDS, KINDS
 
 _FUSED_FOR = {"q": "qkv", "k": "qkv", "v": "qkv", "gate": "gate_up", "up": "gate_up"}
-_KIND_WORDS = {"q": "query projection", "k": "key projection", "v": "value projection",
-               "qkv": "fused query/key/value projection", "kv": "key/value projection",
-               "o": "attention output projection", "up": "MLP up projection", "gate": "MLP gate projection",
-               "down": "MLP down projection", "gate_up": "fused MLP gate/up projection", "router": "MoE router",
-               "head": "output head", "embedding": "embedding"}
+_KIND_WORDS = {
+    "q": "query projection",
+    "k": "key projection",
+    "v": "value projection",
+    "qkv": "fused query/key/value projection",
+    "kv": "key/value projection",
+    "o": "attention output projection",
+    "up": "MLP up projection",
+    "gate": "MLP gate projection",
+    "down": "MLP down projection",
+    "gate_up": "fused MLP gate/up projection",
+    "router": "MoE router",
+    "head": "output head",
+    "embedding": "embedding",
+}
 
 
 def kind_words(kind: str) -> str:

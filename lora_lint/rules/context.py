@@ -45,8 +45,9 @@ class RuleContext:
     def doc(self) -> Document:
         return self.spec.document
 
-    def report(self, code: str, span: Span, message: str, help: str | None = None,
-               severity: Severity | None = None) -> Diagnostic:
+    def report(
+        self, code: str, span: Span, message: str, help: str | None = None, severity: Severity | None = None
+    ) -> Diagnostic:
         from lora_lint.rules import get
 
         rule = get(code)
@@ -107,4 +108,3 @@ def model_label(ctx: RuleContext) -> str:
 
 Check = Callable[[RuleContext], Iterator[Diagnostic]]
 __all__ = ["Check", "Entry", "Options", "RuleContext", "looks_like_regex", "model_label"]
-

@@ -32,8 +32,12 @@ NAME = "unknown-target"
 SEVERITY = Severity.ERROR
 SUMMARY = "a target_modules (or exclude/modules_to_save/target_parameters) entry matches no module"
 
-_WHAT = {"target_modules": "module", "exclude_modules": "module", "modules_to_save": "module",
-         "target_parameters": "parameter"}
+_WHAT = {
+    "target_modules": "module",
+    "exclude_modules": "module",
+    "modules_to_save": "module",
+    "target_parameters": "parameter",
+}
 
 
 def _help(ctx: RuleContext, entry: str) -> str | None:

@@ -74,21 +74,30 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         for key, names in by_role.items():
             params = sum(cost.get(n, 0) for n in names)
             listing.append(f"`{key}` ({roles[key].label}, {len(names)} modules, {params:,d} LoRA params)")
-        message = (f"`{entry.value}` matches {len(hits)} modules in {len(by_role)} roles: " + ", ".join(listing))
+        message = f"`{entry.value}` matches {len(hits)} modules in {len(by_role)} roles: " + ", ".join(
+            listing
+        )
         fixes = []
         trainable = ctx.prediction.trainable if ctx.prediction is not None and ctx.prediction.ok else None
         for key, names in by_role.items():
             spelled = qualified(key, set(names), inv)
             if trainable is not None:
-                dropped = sum(cost.get(n, 0) for k, ns in by_role.items() if k != key for n in ns
-                              if not any(entry_matches(o, n) for o in others))
+                dropped = sum(
+                    cost.get(n, 0)
+                    for k, ns in by_role.items()
+                    if k != key
+                    for n in ns
+                    if not any(entry_matches(o, n) for o in others)
+                )
                 total = f": {trainable - dropped:,d} trainable in total"
             else:
                 total = ""
             if spelled:
                 fixes.append(f"`{spelled}` for {roles[key].label} only{total}")
             else:
-                fixes.append(f"{roles[key].label} (`{key}`) has no unique list spelling; a regex string "
-                             f"such as `{_regex_for(key)}` selects it{total}")
+                fixes.append(
+                    f"{roles[key].label} (`{key}`) has no unique list spelling; a regex string "
+                    f"such as `{_regex_for(key)}` selects it{total}"
+                )
         help_text = "to select one role, write a qualified entry: " + "; ".join(fixes)
         yield ctx.report(CODE, entry.span, message, help_text)

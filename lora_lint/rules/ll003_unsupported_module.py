@@ -36,11 +36,13 @@ def _children_hint(ctx: RuleContext, names: list[str]) -> str:
     inside: dict[str, None] = {}
     for row in ctx.inventory.modules:
         if row.wrappable and row.name.startswith(first + "."):
-            inside.setdefault(row.name[len(first) + 1:], None)
+            inside.setdefault(row.name[len(first) + 1 :], None)
     if inside:
         listed = ", ".join(f"`{n}`" for n in list(inside)[:6])
         return f"name the layers inside instead: {listed}"
-    return "PEFT wraps only Linear, Embedding, Conv1d/2d/3d, MultiheadAttention and transformers' Conv1D layers"
+    return (
+        "PEFT wraps only Linear, Embedding, Conv1d/2d/3d, MultiheadAttention and transformers' Conv1D layers"
+    )
 
 
 def _describe(ctx: RuleContext, names: list[str]) -> str:
@@ -64,16 +66,28 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         hits = ctx.regex_hits(found.value)
         bad = [n for n in hits if (row := inv.row(n)) is not None and not row.wrappable]
         if bad:
-            yield ctx.report(CODE, found.span(ctx.doc),
-                             f"regex `{found.value}` matches {_describe(ctx, bad)} module(s) that PEFT cannot wrap, "
-                             f"e.g. `{bad[0]}`", _children_hint(ctx, bad))
+            yield ctx.report(
+                CODE,
+                found.span(ctx.doc),
+                f"regex `{found.value}` matches {_describe(ctx, bad)} module(s) that PEFT cannot wrap, "
+                f"e.g. `{bad[0]}`",
+                _children_hint(ctx, bad),
+            )
         return
     excluded = {e.value for e in ctx.entries("exclude_modules")}
     for entry in ctx.entries("target_modules"):
-        bad = [n for n in ctx.list_hits(entry.value)
-               if (row := inv.row(n)) is not None and not row.wrappable
-               and not any(n == x or n.endswith("." + x) for x in excluded)]
+        bad = [
+            n
+            for n in ctx.list_hits(entry.value)
+            if (row := inv.row(n)) is not None
+            and not row.wrappable
+            and not any(n == x or n.endswith("." + x) for x in excluded)
+        ]
         if bad:
-            yield ctx.report(CODE, entry.span,
-                             f"`{entry.value}` matches {_describe(ctx, bad)} module(s) that PEFT cannot wrap, "
-                             f"e.g. `{bad[0]}`", _children_hint(ctx, bad))
+            yield ctx.report(
+                CODE,
+                entry.span,
+                f"`{entry.value}` matches {_describe(ctx, bad)} module(s) that PEFT cannot wrap, "
+                f"e.g. `{bad[0]}`",
+                _children_hint(ctx, bad),
+            )

@@ -69,18 +69,30 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             continue
         entry = ctx.entry_owner(name)
         span = entry.span if entry else ctx.field_span("target_modules")
-        how = f"`{entry.value}`" if entry else (f"`{tm.value}`" if tm and isinstance(tm.value, str) else "the config")
+        how = (
+            f"`{entry.value}`"
+            if entry
+            else (f"`{tm.value}`" if tm and isinstance(tm.value, str) else "the config")
+        )
         row = inv.row(name)
         shape = f" ({row.cls} {row.in_features} -> {row.out_features})" if row and row.in_features else ""
-        yield ctx.report(CODE, span, f"{how} adapts {what} `{name}`{shape}: LoRA adds "
-                         f"{per_module.get(name, 0):,d} parameters{_tied(ctx, name)}",
-                         "drop it unless you add tokens or change the vocabulary; for new tokens consider "
-                         "`trainable_token_indices`")
+        yield ctx.report(
+            CODE,
+            span,
+            f"{how} adapts {what} `{name}`{shape}: LoRA adds "
+            f"{per_module.get(name, 0):,d} parameters{_tied(ctx, name)}",
+            "drop it unless you add tokens or change the vocabulary; for new tokens consider "
+            "`trainable_token_indices`",
+        )
     for entry in ctx.entries("modules_to_save"):
         for name, size in pred.saved.items():
             what = _what(ctx, name)
             if what is None or not name.endswith(entry.value):
                 continue
-            yield ctx.report(CODE, entry.span, f"modules_to_save `{entry.value}` makes a full trainable copy of "
-                             f"{what} `{name}`: {size:,d} parameters{_tied(ctx, name)}",
-                             "if the head must change, LoRA on it costs far less; otherwise drop the entry")
+            yield ctx.report(
+                CODE,
+                entry.span,
+                f"modules_to_save `{entry.value}` makes a full trainable copy of "
+                f"{what} `{name}`: {size:,d} parameters{_tied(ctx, name)}",
+                "if the head must change, LoRA on it costs far less; otherwise drop the entry",
+            )

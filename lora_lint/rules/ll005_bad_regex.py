@@ -52,22 +52,36 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                 continue
             error = regex_error(value)
             if error:
-                yield ctx.report(CODE, found.span(ctx.doc), f"{field} `{value}` is not a valid regex: {error}",
-                                 "PEFT compiles a string value as a regular expression; use a list of names "
-                                 "for literal matching")
+                yield ctx.report(
+                    CODE,
+                    found.span(ctx.doc),
+                    f"{field} `{value}` is not a valid regex: {error}",
+                    "PEFT compiles a string value as a regular expression; use a list of names "
+                    "for literal matching",
+                )
                 continue
             if ctx.inventory is not None and not ctx.regex_hits(value):
                 leaf = value if not looks_like_regex(value) else None
-                suggestion = (f"write a list `[{leaf}]`, or the regex `.*\\.{leaf}`" if leaf
-                              else "anchor it on the full name, e.g. start it with `.*\\.`")
-                yield ctx.report(CODE, found.span(ctx.doc),
-                                 f"{field} `{value}` is a regex that PEFT full-matches against full module "
-                                 f"names{_example(ctx)}; it matches nothing", suggestion,
-                                 severity=Severity.ERROR if field == "target_modules" else Severity.WARNING)
+                suggestion = (
+                    f"write a list `[{leaf}]`, or the regex `.*\\.{leaf}`"
+                    if leaf
+                    else "anchor it on the full name, e.g. start it with `.*\\.`"
+                )
+                yield ctx.report(
+                    CODE,
+                    found.span(ctx.doc),
+                    f"{field} `{value}` is a regex that PEFT full-matches against full module "
+                    f"names{_example(ctx)}; it matches nothing",
+                    suggestion,
+                    severity=Severity.ERROR if field == "target_modules" else Severity.WARNING,
+                )
         elif ctx.inventory is not None:
             for entry in ctx.entries(field):
                 if looks_like_regex(entry.value) and not ctx.list_hits(entry.value):
-                    yield ctx.report(CODE, entry.span,
-                                     f"list entry `{entry.value}` looks like a regex, but PEFT matches list "
-                                     "entries literally (exact name or dotted suffix)",
-                                     "use plain names in the list, or make the whole field one regex string")
+                    yield ctx.report(
+                        CODE,
+                        entry.span,
+                        f"list entry `{entry.value}` looks like a regex, but PEFT matches list "
+                        "entries literally (exact name or dotted suffix)",
+                        "use plain names in the list, or make the whole field one regex string",
+                    )

@@ -51,11 +51,17 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         return
     pred = ctx.prediction
     if pred is not None and pred.failure is not None and pred.failure.kind == "layers":
-        field = "layers_pattern" if "layers_pattern" in pred.failure.message and "layers_pattern" in spec.fields \
+        field = (
+            "layers_pattern"
+            if "layers_pattern" in pred.failure.message and "layers_pattern" in spec.fields
             else "layers_to_transform"
-        yield ctx.report(CODE, ctx.field_span(field), f"PEFT rejects this layer selection: {pred.failure.message}",
-                         "layers_to_transform and layers_pattern need a list target_modules; give both, or "
-                         "neither")
+        )
+        yield ctx.report(
+            CODE,
+            ctx.field_span(field),
+            f"PEFT rejects this layer selection: {pred.failure.message}",
+            "layers_to_transform and layers_pattern need a list target_modules; give both, or neither",
+        )
         return
     inv = ctx.inventory
     layers = spec.value("layers_to_transform")
@@ -67,11 +73,18 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         for i, item in enumerate(patterns):
             if not regex_matches(rf"(?:^|.*?\.){item}\.\d+\..*", inv.names):
                 lists = ", ".join(f"`{n}`" for n in _layer_lists(ctx)) or "none"
-                span = spec.fields["layers_pattern"].entry_span(ctx.doc, i) if not isinstance(pattern, str) \
+                span = (
+                    spec.fields["layers_pattern"].entry_span(ctx.doc, i)
+                    if not isinstance(pattern, str)
                     else ctx.field_span("layers_pattern")
-                yield ctx.report(CODE, span, f"layers_pattern `{item}` names no layer list of "
-                                 f"`{inv.model_id}`; no module would pass the layer test",
-                                 f"layer lists in this model: {lists}")
+                )
+                yield ctx.report(
+                    CODE,
+                    span,
+                    f"layers_pattern `{item}` names no layer list of "
+                    f"`{inv.model_id}`; no module would pass the layer test",
+                    f"layer lists in this model: {lists}",
+                )
     indices = {layer_index(n, pattern) for n in inv.names if (r := inv.row(n)) is not None and r.wrappable}
     indices.discard(None)
     if not indices:
@@ -84,5 +97,9 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for i, value in enumerate(values):
         if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value < count:
             span = found.entry_span(ctx.doc, i) if isinstance(layers, list) else found.span(ctx.doc)
-            yield ctx.report(CODE, span, f"layer {value} is out of range: `{inv.model_id}` has layers 0..{count - 1}",
-                             "indices count from 0; this one selects nothing")
+            yield ctx.report(
+                CODE,
+                span,
+                f"layer {value} is out of range: `{inv.model_id}` has layers 0..{count - 1}",
+                "indices count from 0; this one selects nothing",
+            )

@@ -47,6 +47,10 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             if compiled is None or any(compiled.match(k) for k in keys):
                 continue
             span = ctx.doc.key_span((*found.path, key)) if found.path is not None else found.span(ctx.doc)
-            yield ctx.report(CODE, span, f"{field} key `{key}` matches none of the {len(keys)} modules PEFT "
-                             "would wrap", "keys are regexes matched at the end of a wrapped module's name, "
-                             "after a dot: `v_proj`, `layers\\.0\\..*`; a partial name such as `proj` never matches")
+            yield ctx.report(
+                CODE,
+                span,
+                f"{field} key `{key}` matches none of the {len(keys)} modules PEFT would wrap",
+                "keys are regexes matched at the end of a wrapped module's name, "
+                "after a dot: `v_proj`, `layers\\.0\\..*`; a partial name such as `proj` never matches",
+            )

@@ -36,8 +36,9 @@ NAME = "invalid-value"
 SEVERITY = Severity.ERROR
 SUMMARY = "a LoRA field has a wrong type or impossible value, or a key is a misspelt LoraConfig field"
 
-_NAMES: dict[str, Any] = {"anyOf": [{"type": "null"}, {"type": "string"},
-                                    {"type": "array", "items": {"type": "string"}}]}
+_NAMES: dict[str, Any] = {
+    "anyOf": [{"type": "null"}, {"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+}
 _STR_LIST: dict[str, Any] = {"anyOf": [{"type": "null"}, {"type": "array", "items": {"type": "string"}}]}
 _BOOL: dict[str, Any] = {"type": "boolean"}
 _INT_GE0: dict[str, Any] = {"type": "integer", "minimum": 0}
@@ -53,23 +54,49 @@ SCHEMA: dict[str, Any] = {
         "exclude_modules": _NAMES,
         "modules_to_save": _STR_LIST,
         "target_parameters": _STR_LIST,
-        "fan_in_fan_out": _BOOL, "use_rslora": _BOOL, "use_dora": _BOOL, "lora_bias": _BOOL,
-        "inference_mode": _BOOL, "ensure_weight_tying": _BOOL, "use_qalora": _BOOL,
-        "init_lora_weights": {"anyOf": [_BOOL, {"enum": ["gaussian", "eva", "olora", "pissa", "corda", "loftq",
-                                                         "orthogonal", "mica"]},
-                                        {"type": "string", "pattern": "^pissa_niter_[0-9]+$"}]},
+        "fan_in_fan_out": _BOOL,
+        "use_rslora": _BOOL,
+        "use_dora": _BOOL,
+        "lora_bias": _BOOL,
+        "inference_mode": _BOOL,
+        "ensure_weight_tying": _BOOL,
+        "use_qalora": _BOOL,
+        "init_lora_weights": {
+            "anyOf": [
+                _BOOL,
+                {"enum": ["gaussian", "eva", "olora", "pissa", "corda", "loftq", "orthogonal", "mica"]},
+                {"type": "string", "pattern": "^pissa_niter_[0-9]+$"},
+            ]
+        },
         "layers_to_transform": {"anyOf": [{"type": "null"}, _INT_GE0, {"type": "array", "items": _INT_GE0}]},
         "layers_pattern": _NAMES,
-        "rank_pattern": {"anyOf": [{"type": "null"},
-                                   {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}]},
-        "alpha_pattern": {"anyOf": [{"type": "null"}, {"type": "object", "additionalProperties": {"type": "number"}}]},
+        "rank_pattern": {
+            "anyOf": [
+                {"type": "null"},
+                {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
+            ]
+        },
+        "alpha_pattern": {
+            "anyOf": [{"type": "null"}, {"type": "object", "additionalProperties": {"type": "number"}}]
+        },
         "task_type": {"anyOf": [{"type": "null"}, {"enum": list(TASK_TYPES)}]},
         "peft_type": {"type": "string"},
-        "layer_replication": {"anyOf": [{"type": "null"}, {"type": "array", "items": {
-            "type": "array", "items": _INT_GE0, "minItems": 2, "maxItems": 2}}]},
-        "trainable_token_indices": {"anyOf": [{"type": "null"}, {"type": "array", "items": _INT_GE0},
-                                              {"type": "object", "additionalProperties": {
-                                                  "type": "array", "items": _INT_GE0}}]},
+        "layer_replication": {
+            "anyOf": [
+                {"type": "null"},
+                {
+                    "type": "array",
+                    "items": {"type": "array", "items": _INT_GE0, "minItems": 2, "maxItems": 2},
+                },
+            ]
+        },
+        "trainable_token_indices": {
+            "anyOf": [
+                {"type": "null"},
+                {"type": "array", "items": _INT_GE0},
+                {"type": "object", "additionalProperties": {"type": "array", "items": _INT_GE0}},
+            ]
+        },
         "qalora_group_size": {"type": "integer", "minimum": 1},
     },
 }
@@ -115,8 +142,15 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for key, path in spec.unknown_keys:
         close = difflib.get_close_matches(key, sorted(ALL_FIELDS), n=1, cutoff=0.75)
         hint = f"did you mean `{close[0]}`?" if close else "LoraConfig has no such field; PEFT rejects it"
-        yield ctx.report(CODE, ctx.doc.key_span(path), f"unknown LoRA key `{key}`", hint,
-                         severity=Severity.WARNING if close else Severity.ERROR)
+        yield ctx.report(
+            CODE,
+            ctx.doc.key_span(path),
+            f"unknown LoRA key `{key}`",
+            hint,
+            severity=Severity.WARNING if close else Severity.ERROR,
+        )
     pred = ctx.prediction
     if pred is not None and pred.failure is not None and pred.failure.kind == "config":
-        yield ctx.report(CODE, ctx.doc.span(spec.location), f"LoraConfig rejects these values: {pred.failure.message}")
+        yield ctx.report(
+            CODE, ctx.doc.span(spec.location), f"LoraConfig rejects these values: {pred.failure.message}"
+        )

@@ -34,16 +34,35 @@ SUMMARY = "the base model could not be resolved or built; targets were not verif
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     severity = Severity.WARNING if ctx.options.strict else None
     ref = ctx.spec.model
-    span = ctx.doc.span(ref.path) if ref is not None and ref.path is not None else ctx.doc.span(ctx.spec.location)
+    span = (
+        ctx.doc.span(ref.path)
+        if ref is not None and ref.path is not None
+        else ctx.doc.span(ctx.spec.location)
+    )
     if ctx.model_ref is None:
         if ctx.spec.peft_applies:
-            yield ctx.report(CODE, span, "no base model named in the config; targets were not verified",
-                             "add `base_model_name_or_path`, or pass `--model ID`", severity)
+            yield ctx.report(
+                CODE,
+                span,
+                "no base model named in the config; targets were not verified",
+                "add `base_model_name_or_path`, or pass `--model ID`",
+                severity,
+            )
         return
     if ctx.resolved is not None and not ctx.resolved.ok:
-        yield ctx.report(CODE, span, f"base model `{ctx.model_ref}` not resolved: {ctx.resolved.problem}",
-                         "use a local folder or config.json, `--model`, or drop `--offline` to fetch config.json "
-                         "from the hub", severity)
+        yield ctx.report(
+            CODE,
+            span,
+            f"base model `{ctx.model_ref}` not resolved: {ctx.resolved.problem}",
+            "use a local folder or config.json, `--model`, or drop `--offline` to fetch config.json "
+            "from the hub",
+            severity,
+        )
     elif ctx.build_error is not None and not ctx.build_error.remote_code:
-        yield ctx.report(CODE, span, f"base model `{ctx.model_ref}` cannot be built: {ctx.build_error.message}",
-                         None, severity)
+        yield ctx.report(
+            CODE,
+            span,
+            f"base model `{ctx.model_ref}` cannot be built: {ctx.build_error.message}",
+            None,
+            severity,
+        )

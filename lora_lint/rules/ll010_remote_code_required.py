@@ -36,6 +36,14 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     if error is None or not error.remote_code:
         return
     ref = ctx.spec.model
-    span = ctx.doc.span(ref.path) if ref is not None and ref.path is not None else ctx.doc.span(ctx.spec.location)
-    yield ctx.report(CODE, span, f"base model `{ctx.model_ref}`: {error.message}; targets were not verified",
-                     "pass `--trust-remote-code` on the command line if you trust this repository")
+    span = (
+        ctx.doc.span(ref.path)
+        if ref is not None and ref.path is not None
+        else ctx.doc.span(ctx.spec.location)
+    )
+    yield ctx.report(
+        CODE,
+        span,
+        f"base model `{ctx.model_ref}`: {error.message}; targets were not verified",
+        "pass `--trust-remote-code` on the command line if you trust this repository",
+    )

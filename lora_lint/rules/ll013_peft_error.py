@@ -52,5 +52,11 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     pred = ctx.prediction
     if pred is None or pred.failure is None or not ctx.spec.peft_applies or _explained(ctx):
         return
-    span = ctx.field_span("target_modules") if "target_modules" in ctx.spec.fields else ctx.doc.span(ctx.spec.location)
-    yield ctx.report(CODE, span, f"PEFT raises {pred.failure.exception or 'an error'}: {pred.failure.message}")
+    span = (
+        ctx.field_span("target_modules")
+        if "target_modules" in ctx.spec.fields
+        else ctx.doc.span(ctx.spec.location)
+    )
+    yield ctx.report(
+        CODE, span, f"PEFT raises {pred.failure.exception or 'an error'}: {pred.failure.message}"
+    )
