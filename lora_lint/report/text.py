@@ -21,7 +21,8 @@ def _summary(path: str, config: ConfigResult) -> str:
     if pred is None:
         return f"{head}: not predicted"
     if not pred.ok:
-        return f"{head}: PEFT would raise"
+        reason = f" {pred.failure.exception}" if pred.failure is not None and pred.failure.exception else ""
+        return f"{head}: PEFT would raise{reason}"
     count = len(pred.modules)
     return f"{head}: {count} module{'s' if count != 1 else ''} wrapped; {pred.summary()}"
 

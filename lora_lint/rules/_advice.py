@@ -76,7 +76,7 @@ def same_role(entry: str, inv: Inventory) -> tuple[str, list[str]] | None:
     return kind, []
 
 
-def role_hint(entry: str, inv: Inventory) -> str | None:
+def role_hint(entry: str, inv: Inventory, label: str | None = None) -> str | None:
     found = same_role(entry, inv)
     if found is None:
         return None
@@ -85,5 +85,7 @@ def role_hint(entry: str, inv: Inventory) -> str | None:
         return None
     example = next(r.name for r in inv.modules if r.wrappable and r.name.rsplit(".", 1)[-1] == names[0])
     spelled = ", ".join(f"`{n}`" for n in names)
-    fused = " (fused)" if kind in FUSED_KINDS else ""
-    return f"the {kind_words(kind)}{fused} of `{inv.model_id}` is {spelled}{_shape(inv, example)}"
+    words = kind_words(kind)
+    if kind in FUSED_KINDS and "fused" not in words:
+        words = f"fused {words}"
+    return f"the {words} of {label or '`' + inv.model_id + '`'} is {spelled}{_shape(inv, example)}"

@@ -43,7 +43,7 @@ _WHAT = {
 def _help(ctx: RuleContext, entry: str) -> str | None:
     assert ctx.inventory is not None
     parts = []
-    hint = role_hint(entry, ctx.inventory)
+    hint = role_hint(entry, ctx.inventory, model_label(ctx))
     if hint:
         parts.append(hint)
     near = [n for n in closest(entry, ctx.inventory) if n != entry]

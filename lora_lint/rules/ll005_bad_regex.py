@@ -33,9 +33,10 @@ SEVERITY = Severity.ERROR
 SUMMARY = "a string target is an invalid regex or full-matches nothing, or a list entry is written as a regex"
 
 
-def _example(ctx: RuleContext) -> str:
+def _example(ctx: RuleContext, value: str) -> str:
     assert ctx.inventory is not None
-    row = next((r for r in ctx.inventory.modules if r.wrappable), None)
+    rows = [r for r in ctx.inventory.modules if r.wrappable]
+    row = next((r for r in rows if r.name.endswith("." + value)), rows[0] if rows else None)
     return f" such as `{row.name}`" if row else ""
 
 
@@ -71,7 +72,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                     CODE,
                     found.span(ctx.doc),
                     f"{field} `{value}` is a regex that PEFT full-matches against full module "
-                    f"names{_example(ctx)}; it matches nothing",
+                    f"names{_example(ctx, value)}; it matches nothing",
                     suggestion,
                     severity=Severity.ERROR if field == "target_modules" else Severity.WARNING,
                 )
