@@ -23,6 +23,7 @@ KINDS: dict[str, frozenset[str]] = {
             "qkv_proj",
             "query_key_value",
             "Wqkv",
+            "wqkv",
             "qkv",
             "W_pack",
             "in_proj",
@@ -65,7 +66,7 @@ KINDS: dict[str, frozenset[str]] = {
         }
     ),
     "down": frozenset({"down_proj", "fc2", "w2", "dense_4h_to_h", "lin2", "fc_out", "mlp_c_proj"}),
-    "router": frozenset({"router", "gate", "switch"}),
+    "router": frozenset({"router", "gate", "switch", "shared_expert_gate", "moe_gate"}),
     "head": frozenset({"lm_head", "classifier", "score", "qa_outputs", "decoder", "embed_out", "output"}),
     "embedding": frozenset(
         {
@@ -112,6 +113,12 @@ FUSED_KINDS = frozenset({"qkv", "kv", "gate_up"})
 _VISION = ("vision_tower", "visual", "vision_model", "vision_encoder", "image_encoder", "vision", "vit")
 _AUDIO = ("audio_tower", "audio_encoder", "audio_model", "whisper_encoder")
 _PROJECTOR = ("multi_modal_projector", "mm_projector", "merger", "connector", "projector")
+# Parents that make a generic layer part of the output head (BERT/RoBERTa/DistilBERT MLM heads).
+_HEAD_PARENTS = frozenset(
+    {"lm_head", "cls", "predictions", "classifier", "score", "qa_outputs", "vocab_transform", "head"}
+)
+# Output-projection names too generic to mean "attention" without an attention parent.
+_WEAK_O = frozenset({"dense", "o", "output", "c_proj", "out_proj", "wo", "Wo", "output_proj"})
 
 
 @dataclass(frozen=True)
@@ -183,14 +190,18 @@ def classify(name: str, class_name: str = "", is_output_embedding: bool = False)
         return Role(fold(name), tower, "head", "head")
     if class_name == "Embedding" or kind == "embedding":
         return Role(fold(name), tower, "embedding", "embedding")
+    if group is None and any(p.lower() in _HEAD_PARENTS for p in parts[:-1]):
+        return Role(fold(name), tower, "head", "head")
     if group is None:
         # BERT-style blocks: layer.N.output.dense is the MLP down projection.
         if leaf == "dense" and len(parts) >= 2 and parts[-2] == "output":
             return Role(fold(name), tower, "mlp", "down")
-        group = GROUP_OF_KIND.get(kind, "other")
+        group = "other" if kind == "o" and leaf in _WEAK_O else GROUP_OF_KIND.get(kind, "other")
         if group in {"head", "embedding"}:
             group = "other"
     if group == "attention" and kind in {"up", "down", "gate", "router", "head"}:
+        kind = "other"
+    if group == "pooler":
         kind = "other"
     if group == "attention" and leaf == "dense":
         kind = "o"
@@ -199,7 +210,7 @@ def classify(name: str, class_name: str = "", is_output_embedding: bool = False)
             kind = "down"
         elif kind in {"q", "k", "v", "qkv", "o"}:
             kind = "other"
-        elif leaf == "gate" or leaf == "router":
+        elif kind == "router":
             group, kind = "router", "router"
     if group == "mlp" and parts[-2:-1] == ["intermediate"] and leaf == "dense":
         kind = "up"

@@ -101,9 +101,9 @@ def looks_like_regex(value: str) -> bool:
 
 
 def model_label(ctx: RuleContext) -> str:
-    if ctx.inventory is not None:
-        return f"`{ctx.inventory.model_id}`"
-    return f"`{ctx.model_ref}`" if ctx.model_ref else "the base model"
+    if ctx.model_ref:
+        return f"`{ctx.model_ref}`"
+    return f"`{ctx.inventory.model_id}`" if ctx.inventory is not None else "the base model"
 
 
 Check = Callable[[RuleContext], Iterator[Diagnostic]]
