@@ -67,7 +67,9 @@ KINDS: dict[str, frozenset[str]] = {
     ),
     "down": frozenset({"down_proj", "fc2", "w2", "dense_4h_to_h", "lin2", "fc_out", "mlp_c_proj"}),
     "router": frozenset({"router", "gate", "switch", "shared_expert_gate", "moe_gate"}),
-    "head": frozenset({"lm_head", "classifier", "score", "qa_outputs", "decoder", "embed_out", "output"}),
+    "head": frozenset(
+        {"lm_head", "classifier", "score", "qa_outputs", "decoder", "embed_out", "output", "vocab_transform"}
+    ),
     "embedding": frozenset(
         {
             "embed_tokens",
@@ -109,6 +111,27 @@ KIND_LABELS = {
 }
 GROUP_LABELS = {"mlp": "MLP", "experts": "MoE experts", "router": "MoE router"}
 FUSED_KINDS = frozenset({"qkv", "kv", "gate_up"})
+# The classification `lora-lint inspect` shows for every role.
+_CATEGORY_OF_GROUP = {
+    "attention": "attention",
+    "mlp": "MLP",
+    "experts": "MoE experts",
+    "router": "MoE router",
+    "head": "output head",
+    "embedding": "embedding",
+}
+CATEGORIES = (
+    "attention",
+    "MLP",
+    "MoE experts",
+    "MoE router",
+    "output head",
+    "embedding",
+    "vision tower",
+    "audio tower",
+    "projector",
+    "other",
+)
 
 _VISION = ("vision_tower", "visual", "vision_model", "vision_encoder", "image_encoder", "vision", "vit")
 _AUDIO = ("audio_tower", "audio_encoder", "audio_model", "whisper_encoder")
@@ -134,6 +157,17 @@ class Role:
         kind = "" if self.kind in {"other", self.group} else f" {KIND_LABELS.get(self.kind, self.kind)}"
         tower = "" if self.tower == "language" else f"{self.tower} "
         return f"{tower}{GROUP_LABELS.get(self.group, self.group)}{kind}"
+
+    @property
+    def category(self) -> str:
+        """One of CATEGORIES: what the layer is, with any non-language tower taking precedence."""
+        if self.tower != "language":
+            return f"{self.tower} tower" if self.tower != "projector" else "projector"
+        return _CATEGORY_OF_GROUP.get(self.group, "other")
+
+    @property
+    def fused(self) -> bool:
+        return self.kind in FUSED_KINDS
 
 
 def fold(name: str) -> str:
@@ -196,7 +230,9 @@ def classify(name: str, class_name: str = "", is_output_embedding: bool = False)
         # BERT-style blocks: layer.N.output.dense is the MLP down projection.
         if leaf == "dense" and len(parts) >= 2 and parts[-2] == "output":
             return Role(fold(name), tower, "mlp", "down")
-        group = "other" if kind == "o" and leaf in _WEAK_O else GROUP_OF_KIND.get(kind, "other")
+        if kind == "o" and leaf in _WEAK_O:
+            kind = "other"
+        group = GROUP_OF_KIND.get(kind, "other")
         if group in {"head", "embedding"}:
             group = "other"
     if group == "attention" and kind in {"up", "down", "gate", "router", "head"}:
