@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lora_lint.diagnostics import Diagnostic, Severity, Span, sort_unique
-from lora_lint.discover import discover
+from lora_lint.discover import CONFIG_SUFFIXES, discover
 from lora_lint.extract import extract
 from lora_lint.extract.spec import LoraSpec
 from lora_lint.load import DEFAULT_MAX_BYTES, LoadError, load_path
@@ -30,6 +30,7 @@ class Settings:
     models: dict[str, str] = field(default_factory=dict)
     max_bytes: int = DEFAULT_MAX_BYTES
     use_cache: bool = True
+    include_python: bool = False  # walk folders for .py files too (named files are always linted)
 
 
 @dataclass
@@ -135,11 +136,15 @@ def lint_spec(spec: LoraSpec, display: str, session: Session) -> tuple[ConfigRes
                 ctx.inventory = result.built.inventory
             except BuildError as exc:
                 ctx.build_error = exc
-    if result.built is not None and spec.peft_applies:
+    if result.built is not None and spec.expand is not None:
+        spec.expand(spec, result.built.inventory)
+    if result.built is not None and (spec.peft_applies or spec.equivalent):
         ctx.prediction = result.prediction = session.predict(result.built, spec)
     diagnostics: list[Diagnostic] = []
     for rule in checks():
-        diagnostics.extend(rule.check(ctx))
+        found = list(rule.check(ctx))
+        ctx.reported.extend(found)
+        diagnostics.extend(found)
     return result, diagnostics
 
 
@@ -148,7 +153,8 @@ def lint_paths(
 ) -> LintResult:
     session = Session(settings)
     result = LintResult()
-    for path in discover(paths):
+    suffixes = CONFIG_SUFFIXES + ((".py",) if settings.include_python else ())
+    for path in discover(paths, suffixes):
         file_result = FileResult(path)
         result.files.append(file_result)
         try:

@@ -38,6 +38,8 @@ class Prediction:
     total: int | None = None
     failure: Failure | None = None
     warnings: list[str] = field(default_factory=list)
+    # list target_modules entries that PEFT's transformers-v5 MoE conversion turns into parameter targets
+    renamed: dict[str, str] = field(default_factory=dict)
 
     @property
     def modules(self) -> list[str]:

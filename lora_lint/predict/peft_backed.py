@@ -64,8 +64,29 @@ def _collect(peft_model: Any) -> tuple[list[Wrapped], dict[str, int]]:
     return wrapped, saved
 
 
+def moe_renames(model_type: str, target_modules: Any) -> dict[str, str]:
+    """Entries that PEFT rewrites into ``target_parameters`` for transformers-v5 fused MoE experts."""
+    if not isinstance(target_modules, (list, tuple, set)):
+        return {}
+    try:
+        from peft.utils import transformers_weight_conversion as conv
+
+        pattern = conv._MODEL_TO_CONVERSION_PATTERN.get(model_type)
+        mapping: dict[str, str] = conv._MOE_TARGET_MODULE_MAPPING.get(pattern, {}) if pattern else {}
+    except (ImportError, AttributeError):
+        return {}
+    out: dict[str, str] = {}
+    for entry in map(str, target_modules):
+        for old, new in mapping.items():
+            if entry == old or entry.endswith("." + old):
+                out[entry] = new
+                break
+    return out
+
+
 def predict(built: Built, kwargs: dict[str, Any], task_type: str | None = None) -> Prediction:
     prediction = Prediction(engine=ENGINE)
+    prediction.renamed = moe_renames(built.inventory.model_type, kwargs.get("target_modules"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -39,6 +39,7 @@ class RuleContext:
     prediction: Prediction | None = None
     options: Options = field(default_factory=Options)
     model_ref: str | None = None
+    reported: list[Diagnostic] = field(default_factory=list)  # by the rules that ran before
     _match_cache: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     @property

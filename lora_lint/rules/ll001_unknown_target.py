@@ -67,6 +67,12 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             else:
                 if looks_like_regex(entry.value):
                     continue  # LL005 explains regex syntax in a list
+                if (
+                    field == "target_modules"
+                    and ctx.prediction is not None
+                    and entry.value in ctx.prediction.renamed
+                ):
+                    continue  # PEFT retargets it to a fused expert parameter
                 hit = bool(ctx.list_hits(entry.value))
             if hit:
                 continue

@@ -114,8 +114,14 @@ def _describe(error: Any) -> str:
         return "must be one of " + ", ".join(f"`{v}`" for v in error.validator_value)
     if error.validator == "anyOf":
         return "has the wrong type"
-    if error.validator in {"minimum", "exclusiveMaximum", "maximum", "exclusiveMinimum"}:
-        return str(error.message).replace("is less than the minimum of", "must be at least")
+    bounds = {
+        "minimum": "at least",
+        "exclusiveMinimum": "above",
+        "maximum": "at most",
+        "exclusiveMaximum": "below",
+    }
+    if error.validator in bounds:
+        return f"must be {bounds[error.validator]} {error.validator_value}"
     return str(error.message)
 
 

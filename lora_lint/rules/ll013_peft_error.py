@@ -29,12 +29,13 @@ CODE = "LL013"
 NAME = "peft-error"
 SEVERITY = Severity.ERROR
 SUMMARY = "PEFT raises when applying this config (a cause no more specific rule covers)"
+# Runs last in the registry: it reports only what the rules before it did not explain.
 
 
 def _explained(ctx: RuleContext) -> bool:
     failure = ctx.prediction.failure if ctx.prediction else None
     assert failure is not None
-    if failure.kind in {"config", "layers"}:
+    if failure.kind in {"config", "layers"} or any(d.severity is Severity.ERROR for d in ctx.reported):
         return True
     inv = ctx.inventory
     if inv is None:
