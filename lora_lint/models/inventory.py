@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +65,9 @@ class ModuleRow:
     is_leaf: bool = True
     kernel: tuple[int, ...] = ()  # conv kernel size
     groups: int = 1
+    # How PEFT's dispatch sees the module: linear, conv1d_hf (transformers Conv1D), embedding,
+    # conv1d/conv2d/conv3d, mha, container (ModuleList/ModuleDict/Parameter*), or "" for anything else.
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,13 @@ class Inventory:
     input_embedding: str | None
     tied: dict[str, str] = field(default_factory=dict)
     key: str = ""
+    # Facts the pure predictor needs (all JSON-serialisable; see ``to_dict``):
+    seq_cls_head: str | None = None  # what all-linear leaves out for SEQ_CLS when there is no output embedding
+    aliases: dict[str, str] = field(default_factory=dict)  # module names dropped as duplicates -> first name
+    shared_params: dict[str, tuple[str, int]] = field(default_factory=dict)  # dup param -> (first name, numel)
+    bias_params: dict[str, int] = field(default_factory=dict)  # parameters `bias="all"` trains -> numel
+    reprs: dict[str, str] = field(default_factory=dict)  # non-wrappable module -> repr, one line, <= 600 chars
+    moe_conversion: str | None = None  # transformers-v5 weight conversion pattern PEFT rewrites configs for
     _by_name: dict[str, ModuleRow] = field(default_factory=dict, repr=False)
     _roles: dict[str, Role] = field(default_factory=dict, repr=False)
 
@@ -112,6 +122,78 @@ class Inventory:
             found = classify(name, row.cls if row else "", name == self.output_embedding)
             self._roles[name] = found
         return found
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; ``Inventory.from_dict`` reads it back."""
+        return {
+            "model_id": self.model_id,
+            "model_type": self.model_type,
+            "auto_class": self.auto_class,
+            "model_class": self.model_class,
+            "modules": [[getattr(row, f) for f in _ROW_FIELDS] for row in self.modules],
+            "parameters": [[p.module, p.name, list(p.shape), p.is_transposed] for p in self.parameters],
+            "param_names": self.param_names,
+            "total_params": self.total_params,
+            "num_layers": self.num_layers,
+            "output_embedding": self.output_embedding,
+            "input_embedding": self.input_embedding,
+            "tied": self.tied,
+            "key": self.key,
+            "seq_cls_head": self.seq_cls_head,
+            "aliases": self.aliases,
+            "shared_params": {k: list(v) for k, v in self.shared_params.items()},
+            "bias_params": self.bias_params,
+            "reprs": self.reprs,
+            "moe_conversion": self.moe_conversion,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Inventory:
+        """The inverse of ``to_dict``; raises KeyError, TypeError or ValueError on a malformed dict."""
+        rows = []
+        for values in data["modules"]:
+            if len(values) != len(_ROW_FIELDS):
+                raise ValueError("module row of the wrong length")
+            row = dict(zip(_ROW_FIELDS, values, strict=True))
+            row["kernel"] = tuple(row["kernel"])
+            rows.append(ModuleRow(**row))
+        params = [ParamRow(m, n, tuple(int(x) for x in shape), bool(t)) for m, n, shape, t in data["parameters"]]
+        return cls(
+            model_id=str(data["model_id"]),
+            model_type=str(data["model_type"]),
+            auto_class=str(data["auto_class"]),
+            model_class=str(data["model_class"]),
+            modules=rows,
+            parameters=params,
+            param_names=[str(n) for n in data["param_names"]],
+            total_params=int(data["total_params"]),
+            num_layers=data["num_layers"],
+            output_embedding=data["output_embedding"],
+            input_embedding=data["input_embedding"],
+            tied=dict(data["tied"]),
+            key=str(data["key"]),
+            seq_cls_head=data["seq_cls_head"],
+            aliases=dict(data["aliases"]),
+            shared_params={k: (str(v[0]), int(v[1])) for k, v in data["shared_params"].items()},
+            bias_params={str(k): int(v) for k, v in data["bias_params"].items()},
+            reprs=dict(data["reprs"]),
+            moe_conversion=data["moe_conversion"],
+        )
+
+
+_ROW_FIELDS = (
+    "name",
+    "cls",
+    "wrappable",
+    "in_features",
+    "out_features",
+    "params",
+    "has_bias",
+    "is_leaf",
+    "kernel",
+    "groups",
+    "kind",
+)
 
 
 def config_key(config: dict[str, Any], auto_class: str, extra: str = "") -> str:
@@ -255,12 +337,17 @@ def _row(name: str, module: Any, wrappable: tuple[type, ...]) -> ModuleRow:
     has_bias = bias is not None and not isinstance(bias, bool)
     if isinstance(module, Conv1D):
         in_f, out_f = module.weight.shape
-        return ModuleRow(name, cls, ok, int(in_f), int(out_f), own, has_bias, is_leaf)
+        return ModuleRow(name, cls, ok, int(in_f), int(out_f), own, has_bias, is_leaf, kind="conv1d_hf")
     if isinstance(module, nn.Linear):
-        return ModuleRow(name, cls, ok, module.in_features, module.out_features, own, has_bias, is_leaf)
+        return ModuleRow(
+            name, cls, ok, module.in_features, module.out_features, own, has_bias, is_leaf, kind="linear"
+        )
     if isinstance(module, nn.Embedding):
-        return ModuleRow(name, cls, ok, module.num_embeddings, module.embedding_dim, own, False, is_leaf)
+        return ModuleRow(
+            name, cls, ok, module.num_embeddings, module.embedding_dim, own, False, is_leaf, kind="embedding"
+        )
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        kind = "conv2d" if isinstance(module, nn.Conv2d) else "conv3d" if isinstance(module, nn.Conv3d) else "conv1d"
         return ModuleRow(
             name,
             cls,
@@ -272,12 +359,23 @@ def _row(name: str, module: Any, wrappable: tuple[type, ...]) -> ModuleRow:
             is_leaf,
             tuple(int(k) for k in module.kernel_size),
             int(module.groups),
+            kind,
         )
     if isinstance(module, nn.MultiheadAttention):
         return ModuleRow(
-            name, cls, ok, module.embed_dim, module.embed_dim, own, module.in_proj_bias is not None, False
+            name,
+            cls,
+            ok,
+            module.embed_dim,
+            module.embed_dim,
+            own,
+            module.in_proj_bias is not None,
+            False,
+            kind="mha",
         )
-    return ModuleRow(name, cls, ok, None, None, own, has_bias, is_leaf)
+    containers = (nn.ModuleList, nn.ModuleDict, nn.ParameterList, nn.ParameterDict)
+    kind = "container" if isinstance(module, containers) else ""
+    return ModuleRow(name, cls, ok, None, None, own, has_bias, is_leaf, kind=kind)
 
 
 def _name_of(model: Any, target: Any) -> str | None:
@@ -316,6 +414,8 @@ def inventory_of(model: Any, model_id: str, auto_class: str, key: str = "") -> I
     indices.discard(None)
     num_layers = max(i for i in indices if i is not None) + 1 if indices else None
     config = getattr(model, "config", None)
+    model_type = str(getattr(config, "model_type", ""))
+    facts = _peft_facts(model, output, wrappable)
     return Inventory(
         model_id=model_id,
         model_type=str(getattr(config, "model_type", "")),
@@ -330,13 +430,87 @@ def inventory_of(model: Any, model_id: str, auto_class: str, key: str = "") -> I
         input_embedding=inputs,
         tied=tied,
         key=key,
+        moe_conversion=_moe_conversion(model_type),
+        **facts,
     )
 
 
-@dataclass
+def _one_line(module: Any) -> str:
+    return " ".join(repr(module).split())[:600]
+
+
+def _peft_facts(model: Any, output: str | None, wrappable: tuple[type, ...]) -> dict[str, Any]:
+    """What PEFT's matching, counting and error messages see beyond the module rows."""
+    names = {id(m): n for n, m in model.named_modules()}
+    aliases = {n: names[id(m)] for n, m in model.named_modules(remove_duplicate=False) if names.get(id(m)) != n}
+    first_param: dict[int, str] = {}
+    shared: dict[str, tuple[str, int]] = {}
+    for name, module in model.named_modules():
+        for pname, param in module.named_parameters(recurse=False):
+            full = f"{name}.{pname}" if name else pname
+            if id(param) in first_param:
+                shared[full] = (first_param[id(param)], int(param.numel()))
+            else:
+                first_param[id(param)] = full
+    bias = {n: int(p.numel()) for n, p in model.named_parameters() if n == "bias" or n.endswith(".bias")}
+    reprs = {n: _one_line(m) for n, m in model.named_modules() if n and not isinstance(m, wrappable)}
+    seq_head = None
+    if output is None:
+        for attr in ("score", "classifier"):  # PEFT's SEQ_CLS_HEAD_NAMES, in its order
+            head = getattr(model, attr, None)
+            if head is not None:
+                seq_head = names.get(id(head))
+                break
+    return {
+        "aliases": aliases,
+        "shared_params": shared,
+        "bias_params": bias,
+        "reprs": reprs,
+        "seq_cls_head": seq_head,
+    }
+
+
+def _moe_conversion(model_type: str) -> str | None:
+    """The transformers-v5 checkpoint conversion pattern of ``model_type``, if it has one."""
+    try:
+        from transformers.conversion_mapping import (
+            _MODEL_TO_CONVERSION_PATTERN,
+            get_checkpoint_conversion_mapping,
+        )
+    except ImportError:  # transformers v4: no conversions
+        return None
+    pattern = "mixtral" if model_type == "mixtral" else _MODEL_TO_CONVERSION_PATTERN.get(model_type)
+    try:
+        found = get_checkpoint_conversion_mapping(model_type)
+    except Exception:
+        return pattern
+    return pattern if found is not None else None
+
+
 class Built:
-    model: Any
-    inventory: Inventory
+    """An inventory and its meta-device model; the model is built only when first asked for.
+
+    A warm run reads the inventory from the on-disk cache and never needs the model (so never
+    imports torch); ``loader`` builds it for the PEFT-backed predictor.
+    """
+
+    def __init__(
+        self, model: Any, inventory: Inventory, loader: Callable[[], Any] | None = None
+    ) -> None:
+        self._model = model
+        self.inventory = inventory
+        self._loader = loader
+
+    @property
+    def model(self) -> Any:
+        if self._model is None and self._loader is not None:
+            self._model = self._loader()
+            self._loader = None
+        return self._model
+
+    @property
+    def has_model(self) -> bool:
+        return self._model is not None
 
     def fresh_model(self) -> Any:
         return copy.deepcopy(self.model)

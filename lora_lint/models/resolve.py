@@ -74,7 +74,27 @@ def _from_file(model_id: str, source: str, path: Path) -> ResolvedModel:
         return ResolvedModel(model_id, "unresolved", None, str(path), f"malformed config.json: {reason}")
 
 
+def _hf_cache_may_hold(model_id: str) -> bool:
+    """False only when no hub cache folder huggingface_hub could read has this repo (saves its import)."""
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface"
+    )
+    roots = [
+        os.path.join(home, "hub"),
+        os.environ.get("HUGGINGFACE_HUB_CACHE", ""),
+        os.environ.get("HF_HUB_CACHE", ""),
+        os.path.join(os.path.expanduser("~"), ".cache", "huggingface_staging", "hub"),
+    ]
+    folder = "--".join(["models", *model_id.split("/")])
+    return any(
+        root and os.path.isdir(os.path.join(os.path.expandvars(os.path.expanduser(root)), folder))
+        for root in roots
+    )
+
+
 def _from_cache(model_id: str) -> Path | None:
+    if not _hf_cache_may_hold(model_id):
+        return None
     try:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:  # pragma: no cover - huggingface_hub ships with transformers
@@ -99,8 +119,14 @@ def resolve(
     mapping: dict[str, str] | None = None,
     revision: str | None = None,
     use_cache: bool = True,
+    disk_cache: bool = False,
 ) -> ResolvedModel:
-    """Find a model's config.json without running any code and without downloading weights."""
+    """Find a model's config.json without running any code and without downloading weights.
+
+    With ``disk_cache``, a config.json found in the Hugging Face cache, the catalogue or on the hub is kept in
+    lora-lint's own cache (models/cache.py), so a later run needs neither the network nor
+    huggingface_hub.
+    """
     model_id = model_id.strip()
     tried: list[str] = []
     if mapping and model_id in mapping:
@@ -128,14 +154,20 @@ def resolve(
             tried=tried,
             problem="not a local model folder and not a valid Hugging Face model id",
         )
+    if disk_cache:
+        from lora_lint.models import cache as disk
+
+        kept = disk.load_config(model_id, revision)
+        if kept is not None and (use_cache or kept[0] != "cache"):
+            return ResolvedModel(model_id, kept[0], kept[1], kept[2])
     if use_cache:
         cached = _from_cache(model_id)
         if cached is not None:
-            return _from_file(model_id, "cache", cached)
+            return _keep(_from_file(model_id, "cache", cached), revision, disk_cache)
         tried.append("Hugging Face cache")
     entry = catalogue.lookup(model_id)
     if entry is not None:
-        return ResolvedModel(model_id, "catalogue", entry.config_dict())
+        return _keep(ResolvedModel(model_id, "catalogue", entry.config_dict()), revision, disk_cache)
     tried.append("bundled catalogue")
     if offline or env_offline():
         return ResolvedModel(
@@ -150,4 +182,13 @@ def resolve(
         tried.append("hub")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return ResolvedModel(model_id, "unresolved", tried=tried, problem=f"hub lookup failed: {first[:200]}")
-    return _from_file(model_id, "hub", path)
+    return _keep(_from_file(model_id, "hub", path), revision, disk_cache)
+
+
+def _keep(found: ResolvedModel, revision: str | None, disk_cache: bool) -> ResolvedModel:
+    """Remember a hub id's config.json in lora-lint's cache (see models/cache.py)."""
+    if disk_cache and found.config is not None:
+        from lora_lint.models import cache as disk
+
+        disk.store_config(found.id, revision, found.source, found.config, found.location)
+    return found
