@@ -28,7 +28,7 @@ def test_version_names_the_stack() -> None:
 
 
 def test_usage_error_is_exit_2_without_traceback() -> None:
-    code, out, err = run("--no-such-flag")
+    code, _, err = run("--no-such-flag")
     assert code == 2 and "Traceback" not in err and "no-such-flag" in err
 
 
