@@ -9,11 +9,37 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from types import ModuleType
 
-from lora_lint.extract import peft
+from lora_lint.extract import (
+    axolotl,
+    litgpt,
+    llama_factory,
+    ludwig,
+    mlx_lm,
+    peft,
+    peft_other,
+    python_ast,
+    swift,
+    torchtune,
+    trl,
+)
 from lora_lint.extract.spec import LoraSpec
 from lora_lint.load.document import Document
 
-ADAPTERS: list[ModuleType] = [peft]
+# Most specific first: each framework has keys the others lack; mlx-lm before PEFT because both
+# write an adapter_config.json (PEFT's has `peft_type`).
+ADAPTERS: list[ModuleType] = [
+    torchtune,
+    mlx_lm,
+    litgpt,
+    llama_factory,
+    swift,
+    ludwig,
+    axolotl,
+    trl,
+    python_ast,
+    peft_other,
+    peft,
+]
 
 Extractor = Callable[[Document], Iterator[LoraSpec]]
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lora_lint.diagnostics import Severity, Span
 from lora_lint.load.document import Document, KeyPath, pointer
+
+if TYPE_CHECKING:
+    from lora_lint.models.inventory import Inventory
 
 # LoraConfig's fields in peft 0.21 (tests compare this with the installed peft).
 PEFT_CONFIG_FIELDS = (
@@ -111,6 +115,12 @@ class LoraSpec:
     validate: bool = True
     # Framework-specific static outcome when PEFT is not involved (e.g. torchtune, mlx-lm).
     peft_applies: bool = True
+    # With peft_applies False: the fields hold a PEFT spec equivalent to what the framework does
+    # on the Hugging Face model, predicted only to fill in modules and counts.
+    equivalent: bool = False
+    # A framework transform that needs the model (an "all linear" scan, exact mlx-lm keys): called
+    # once with the inventory, before prediction; it rewrites fields and adds notes.
+    expand: Callable[[LoraSpec, Inventory], None] | None = None
 
     @property
     def pointer(self) -> str:

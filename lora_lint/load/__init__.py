@@ -18,6 +18,10 @@ def load_text(path: str, text: str) -> list[Document]:
     text = text.removeprefix("\ufeff")
     if path.endswith(".json"):
         return load_json(path, text)
+    if path.endswith(".py"):
+        from lora_lint.load.python_loader import load_python
+
+        return load_python(path, text)
     return load_yaml(path, text)
 
 

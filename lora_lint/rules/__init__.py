@@ -20,6 +20,7 @@ from lora_lint.rules import (
     ll008_invalid_value,
     ll009_model_unresolved,
     ll010_remote_code_required,
+    ll011_framework_trap,
     ll013_peft_error,
 )
 
@@ -37,6 +38,7 @@ RULES: dict[str, ModuleType] = {
         ll008_invalid_value,
         ll009_model_unresolved,
         ll010_remote_code_required,
+        ll011_framework_trap,
         ll013_peft_error,
     )
 }
