@@ -65,7 +65,42 @@ def build_lint_parser() -> argparse.ArgumentParser:
         "--model", metavar="ID", help="base model to check against, overriding the config's own"
     )
     add_model_arguments(parser)
-    parser.add_argument("--strict", action="store_true", help="fail on warnings too; unresolved models warn")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        default=None,
+        help="fail on warnings too; unresolved models warn",
+    )
+    parser.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="only these rule codes or prefixes (comma-separated)",
+    )
+    parser.add_argument(
+        "--extend-select",
+        action="append",
+        metavar="CODES",
+        help="rule codes or prefixes to add to the selection",
+    )
+    parser.add_argument("--ignore", action="append", metavar="CODES", help="rule codes or prefixes to skip")
+    parser.add_argument(
+        "--config", metavar="FILE", help="read settings from this pyproject.toml or .lora-lint.toml"
+    )
+    parser.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    parser.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="lint only configs changed since a git ref (and configs using a changed model folder)",
+    )
+    parser.add_argument(
+        "--statistics", action="store_true", help="print a count per rule code instead of the diagnostics"
+    )
+    parser.add_argument(
+        "--include-python",
+        action="store_true",
+        help="also read LoraConfig(...) calls in .py files found in folders (read with ast, never run)",
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the run")
     parser.add_argument(
         "--max-file-size",
@@ -82,23 +117,35 @@ def build_lint_parser() -> argparse.ArgumentParser:
 
 
 def run_lint(args: argparse.Namespace, out: TextIO) -> int:
+    from lora_lint.config import ConfigError, build_settings
     from lora_lint.lint import Settings, failing, lint_paths
     from lora_lint.report import REPORTERS
 
-    settings = Settings(
-        model=args.model,
-        offline=args.offline,
-        strict=args.strict,
-        auto_class=args.auto_class,
-        trust_remote_code=args.trust_remote_code,
-    )
+    try:
+        settings: Settings = build_settings(args)
+    except ConfigError as exc:
+        raise UsageError(f"lora-lint: {exc}") from None
+    settings.include_python = args.include_python
     if args.max_file_size is not None:
         settings.max_bytes = args.max_file_size
     fmt = args.format or (
         "github" if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in REPORTERS else "text"
     )
-    result = lint_paths(args.paths or ["."], settings)
-    out.write(REPORTERS[fmt](result))
+    paths = args.paths or ["."]
+    if args.changed_since is not None:
+        from lora_lint.changed import ChangedError, changed_configs
+
+        try:
+            paths = changed_configs(args.changed_since, paths, settings)
+        except ChangedError as exc:
+            raise UsageError(f"lora-lint: --changed-since: {exc}") from None
+    result = lint_paths(paths, settings)
+    if args.statistics:
+        from lora_lint.report.statistics import render as render_statistics
+
+        out.write(render_statistics(result, fmt))
+    else:
+        out.write(REPORTERS[fmt](result))
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if failing(result.diagnostics, settings.strict) else EXIT_OK

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lora_lint.diagnostics import Diagnostic, Severity, Span, sort_unique
+from lora_lint.config import Policy
+from lora_lint.diagnostics import Diagnostic, Severity, Span
 from lora_lint.discover import CONFIG_SUFFIXES, discover
 from lora_lint.extract import extract
 from lora_lint.extract.spec import LoraSpec
@@ -18,6 +19,7 @@ from lora_lint.predict.base import Prediction
 from lora_lint.rules import checks
 from lora_lint.rules import ll000_parse_error as ll000
 from lora_lint.rules.context import Options, RuleContext
+from lora_lint.suppress import apply_policy
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Settings:
     max_bytes: int = DEFAULT_MAX_BYTES
     use_cache: bool = True
     include_python: bool = False  # walk folders for .py files too (named files are always linted)
+    policy: Policy = field(default_factory=Policy)  # selection, severities, excludes (config.py)
 
 
 @dataclass
@@ -155,6 +158,8 @@ def lint_paths(
     result = LintResult()
     suffixes = CONFIG_SUFFIXES + ((".py",) if settings.include_python else ())
     for path in discover(paths, suffixes):
+        if settings.policy.excluded(path):
+            continue
         file_result = FileResult(path)
         result.files.append(file_result)
         try:
@@ -169,7 +174,7 @@ def lint_paths(
                 result.diagnostics.extend(diags)
         if on_file is not None:
             on_file(file_result)
-    result.diagnostics = sort_unique(result.diagnostics)
+    result.diagnostics = apply_policy(result.diagnostics, [f.path for f in result.files], settings.policy)
     return result
 
 

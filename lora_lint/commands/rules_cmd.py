@@ -17,9 +17,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
+SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Options")
+
+
 def documentation(code: str) -> str:
     rule = RULES[code]
     return inspect.cleandoc(rule.__doc__ or "")
+
+
+def sections(code: str) -> dict[str, str]:
+    """The docstring split at its section headings; the text before the first one is ``title``.
+
+    Section bodies are dedented, so ``sections(code)["Example"]`` is the bad example as a file.
+    """
+    out: dict[str, list[str]] = {"title": []}
+    current = "title"
+    for line in documentation(code).splitlines():
+        if line.strip() in SECTIONS and not line.startswith(" "):
+            current = line.strip()
+            out[current] = []
+        else:
+            out[current].append(line)
+    return {name: inspect.cleandoc("\n".join(lines)) for name, lines in out.items()}
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -38,6 +57,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                         "severity": rule.SEVERITY.label,
                         "summary": rule.SUMMARY,
                         "documentation": documentation(rule.CODE),
+                        "sections": sections(rule.CODE),
                     },
                     indent=2,
                 )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lora_lint.lint import LintResult
-from lora_lint.report import json_report, text
+from lora_lint.report import github, json_report, sarif, text
 
 Renderer = Callable[[LintResult], str]
 
 REPORTERS: dict[str, Renderer] = {
     "text": text.render,
     "json": json_report.render,
+    "github": github.render,
+    "sarif": sarif.render,
 }

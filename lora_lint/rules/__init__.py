@@ -22,6 +22,7 @@ from lora_lint.rules import (
     ll010_remote_code_required,
     ll011_framework_trap,
     ll013_peft_error,
+    ll100_unused_suppression,
 )
 
 RULES: dict[str, ModuleType] = {
@@ -40,6 +41,7 @@ RULES: dict[str, ModuleType] = {
         ll010_remote_code_required,
         ll011_framework_trap,
         ll013_peft_error,
+        ll100_unused_suppression,
     )
 }
 
