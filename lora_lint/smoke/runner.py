@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -188,13 +189,11 @@ def _release() -> None:
     import gc
 
     gc.collect()
-    try:
+    with contextlib.suppress(Exception):
         import torch
 
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-    except Exception:
-        pass
 
 
 def _resolve(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> tuple[dict[str, Any], str | None]:
@@ -225,13 +224,13 @@ def _choose_config(
     result.build = "shrunk"
     layers = max(LAYERS, min_layers_for(spec.kwargs()))
     shrunk = shrink(config, layers=layers).config
-    built, prediction = _predict(shrunk, model_id, spec, options.auto_class)
+    _, prediction = _predict(shrunk, model_id, spec, options.auto_class)
     if not prediction.ok:
         full_built, full_prediction = _predict(config, model_id, spec, options.auto_class)
         if full_prediction.ok and full_built.inventory.num_layers:
             every = full_built.inventory.num_layers
             shrunk = shrink(config, layers=every).config
-            built, prediction = _predict(shrunk, model_id, spec, options.auto_class)
+            _, prediction = _predict(shrunk, model_id, spec, options.auto_class)
             result.notes.append(
                 f"kept all {every} layers: with {layers} the config matches nothing PEFT can wrap"
             )
@@ -359,7 +358,7 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
     result.checks.append(_guard("loss", lambda: C.loss_check(before, after, log, batch.language_model)))
     result.checks.append(_guard("gradients", lambda: C.gradient_check(log)))
     result.checks.append(_guard("frozen", lambda: C.frozen_check(frozen, peft_model)))
-    del frozen
+    frozen.clear()
     result.checks.append(
         _guard("save-load", lambda: C.save_load_check(peft_model, batch, reference, device.type))
     )
