@@ -101,6 +101,11 @@ def build_lint_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also read LoraConfig(...) calls in .py files found in folders (read with ast, never run)",
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="then smoke-train each config without lint errors (`lora-lint smoke` has its options)",
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the run")
     parser.add_argument(
         "--max-file-size",
@@ -126,6 +131,8 @@ def run_lint(args: argparse.Namespace, out: TextIO) -> int:
     except ConfigError as exc:
         raise UsageError(f"lora-lint: {exc}") from None
     settings.include_python = args.include_python
+    settings.disk_cache = not args.no_cache
+    settings.exact = args.exact
     if args.max_file_size is not None:
         settings.max_bytes = args.max_file_size
     fmt = args.format or (
@@ -140,14 +147,22 @@ def run_lint(args: argparse.Namespace, out: TextIO) -> int:
         except ChangedError as exc:
             raise UsageError(f"lora-lint: --changed-since: {exc}") from None
     result = lint_paths(paths, settings)
+    smoke_failed = False
     if args.statistics:
         from lora_lint.report.statistics import render as render_statistics
 
         out.write(render_statistics(result, fmt))
+    elif args.smoke:
+        from lora_lint.commands.smoke_cmd import smoke_after_lint
+
+        text, smoke_failed = smoke_after_lint(result, settings, fmt, REPORTERS[fmt](result))
+        out.write(text)
     else:
         out.write(REPORTERS[fmt](result))
     if args.exit_zero:
         return EXIT_OK
+    if smoke_failed:
+        return EXIT_FINDINGS
     return EXIT_FINDINGS if failing(result.diagnostics, settings.strict) else EXIT_OK
 
 

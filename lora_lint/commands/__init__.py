@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from lora_lint.commands import rules_cmd
+from lora_lint.commands import rules_cmd, smoke_cmd
 
 COMMANDS: dict[str, ModuleType] = {
     "rules": rules_cmd,
     "rule": rules_cmd,
+    "smoke": smoke_cmd,
 }
