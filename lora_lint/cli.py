@@ -106,6 +106,16 @@ def build_lint_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="then smoke-train each config without lint errors (`lora-lint smoke` has its options)",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write lora-lint's cache of model inventories and config.json files",
+    )
+    parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="predict every config with PEFT's own get_peft_model (slower), never the pure matcher",
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the run")
     parser.add_argument(
         "--max-file-size",

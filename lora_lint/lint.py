@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,8 @@ class Settings:
     models: dict[str, str] = field(default_factory=dict)
     max_bytes: int = DEFAULT_MAX_BYTES
     use_cache: bool = True
+    disk_cache: bool = True  # lora-lint's own cache of inventories and config.json files (--no-cache)
+    exact: bool = False  # always predict with PEFT itself, never the pure matcher (--exact)
     include_python: bool = False  # walk folders for .py files too (named files are always linted)
     policy: Policy = field(default_factory=Policy)  # selection, severities, excludes (config.py)
 
@@ -78,12 +81,18 @@ class LintResult:
 
 
 class Session:
-    """Caches resolved models and built inventories for one run."""
+    """Caches resolved models and built inventories for one run, on top of the on-disk cache.
+
+    The inventory stage reads a model's inventory from the disk cache when it can (no torch
+    import); the meta-device model is built only when the PEFT-backed predictor needs it. The
+    pure predictor answers whenever it covers the config; otherwise PEFT itself does.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._resolved: dict[tuple[str, str], ResolvedModel] = {}
         self._built: dict[tuple[str, str | None, str | None], Built | BuildError] = {}
+        self._pure_ok: bool | None = None
 
     def resolve(self, model_id: str, base_dir: str) -> ResolvedModel:
         key = (model_id, base_dir)
@@ -94,35 +103,74 @@ class Session:
                 offline=self.settings.offline,
                 mapping=self.settings.models,
                 use_cache=self.settings.use_cache,
+                disk_cache=self.settings.disk_cache,
             )
         return self._resolved[key]
 
     def build(self, resolved: ResolvedModel, task_type: str | None) -> Built:
-        from lora_lint.models.inventory import build, config_key
+        from lora_lint.models.inventory import config_key
 
         assert resolved.config is not None
-        auto = self.settings.auto_class
-        key = (config_key(resolved.config, ""), task_type, auto)
+        key = (config_key(resolved.config, ""), task_type, self.settings.auto_class)
         if key not in self._built:
-            try:
-                self._built[key] = build(
-                    resolved.config,
-                    resolved.id,
-                    task_type=task_type,
-                    auto_class=auto,
-                    trust_remote_code=self.settings.trust_remote_code,
-                )
-            except BuildError as exc:
-                self._built[key] = exc
+            self._built[key] = self._build(resolved.config, resolved.id, task_type)
         found = self._built[key]
         if isinstance(found, BuildError):
             raise found
         return found
 
+    def _build(self, config: dict[str, Any], model_id: str, task_type: str | None) -> Built | BuildError:
+        from lora_lint.models import cache
+        from lora_lint.models.inventory import build, build_meta_model
+
+        settings = self.settings
+        options = {
+            "task_type": task_type,
+            "auto_class": settings.auto_class,
+            "trust_remote_code": settings.trust_remote_code,
+        }
+        disk_key = None
+        if settings.disk_cache:
+            disk_key = cache.inventory_key(config, settings.auto_class, task_type, settings.trust_remote_code)
+            found = cache.load_inventory(disk_key)
+            if isinstance(found, BuildError):
+                return found
+            if found is not None:
+                found.model_id = model_id
+                return Built(None, found, lambda: build_meta_model(config, **options)[0])
+        try:
+            built = build(config, model_id, **options)
+        except BuildError as exc:
+            if disk_key is not None and cache.lasting(exc):
+                cache.store_inventory(disk_key, exc)
+            return exc
+        if disk_key is not None:
+            cache.store_inventory(disk_key, built.inventory)
+        return built
+
+    def _pure_allowed(self) -> bool:
+        if self._pure_ok is None:
+            from lora_lint.predict.pure import peft_gate
+            from lora_lint.report.versions import tools
+
+            reason = peft_gate(tools()["peft"])
+            self._pure_ok = reason is None
+            if reason is not None:
+                sys.stderr.write(f"lora-lint: {reason}\n")
+        return self._pure_ok
+
     def predict(self, built: Built, spec: LoraSpec) -> Prediction:
+        kwargs = spec.kwargs()
+        if not self.settings.exact and self._pure_allowed():
+            from lora_lint.predict import pure
+
+            try:
+                return pure.predict(built.inventory, kwargs, spec.task_type)
+            except pure.NotCovered:
+                pass
         from lora_lint.predict.peft_backed import predict
 
-        return predict(built, spec.kwargs(), spec.task_type)
+        return predict(built, kwargs, spec.task_type)
 
 
 def lint_spec(spec: LoraSpec, display: str, session: Session) -> tuple[ConfigResult, list[Diagnostic]]:

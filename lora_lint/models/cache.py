@@ -67,7 +67,9 @@ def inventory_key(
 
 def config_key(model_id: str, revision: str | None) -> str:
     # lora-lint's version is in the key because a catalogue answer is kept too.
-    return _digest({"format": FORMAT, "model_id": model_id, "revision": revision, "lora_lint": tools()["lora_lint"]})
+    return _digest(
+        {"format": FORMAT, "model_id": model_id, "revision": revision, "lora_lint": tools()["lora_lint"]}
+    )
 
 
 def _path(kind: str, key: str, root: Path | None = None) -> Path:
@@ -115,6 +117,12 @@ def load_inventory(key: str) -> Inventory | BuildError | None:
         return Inventory.from_dict(data["inventory"])
     except (KeyError, TypeError, ValueError, IndexError):
         return None
+
+
+def lasting(error: BuildError) -> bool:
+    """Whether a build error is worth caching: not one that installing a package could fix."""
+    text = error.message.lower()
+    return not any(word in text for word in ("install", "no module named", "requires the", "import"))
 
 
 def store_inventory(key: str, outcome: Inventory | BuildError) -> bool:

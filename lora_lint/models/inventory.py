@@ -96,12 +96,18 @@ class Inventory:
     tied: dict[str, str] = field(default_factory=dict)
     key: str = ""
     # Facts the pure predictor needs (all JSON-serialisable; see ``to_dict``):
-    seq_cls_head: str | None = None  # what all-linear leaves out for SEQ_CLS when there is no output embedding
-    aliases: dict[str, str] = field(default_factory=dict)  # module names dropped as duplicates -> first name
-    shared_params: dict[str, tuple[str, int]] = field(default_factory=dict)  # dup param -> (first name, numel)
-    bias_params: dict[str, int] = field(default_factory=dict)  # parameters `bias="all"` trains -> numel
-    reprs: dict[str, str] = field(default_factory=dict)  # non-wrappable module -> repr, one line, <= 600 chars
-    moe_conversion: str | None = None  # transformers-v5 weight conversion pattern PEFT rewrites configs for
+    # the head all-linear leaves out for SEQ_CLS when there is no output embedding,
+    seq_cls_head: str | None = None
+    # module names named_modules() drops as duplicates -> the first name,
+    aliases: dict[str, str] = field(default_factory=dict)
+    # parameters shared with an earlier module -> (the first name, numel),
+    shared_params: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # parameters `bias="all"` makes trainable -> numel,
+    bias_params: dict[str, int] = field(default_factory=dict)
+    # non-wrappable modules -> their repr on one line, cut at 600 characters (PEFT's error text),
+    reprs: dict[str, str] = field(default_factory=dict)
+    # the transformers-v5 weight conversion pattern PEFT rewrites configs for.
+    moe_conversion: str | None = None
     _by_name: dict[str, ModuleRow] = field(default_factory=dict, repr=False)
     _roles: dict[str, Role] = field(default_factory=dict, repr=False)
 
@@ -157,7 +163,9 @@ class Inventory:
             row = dict(zip(_ROW_FIELDS, values, strict=True))
             row["kernel"] = tuple(row["kernel"])
             rows.append(ModuleRow(**row))
-        params = [ParamRow(m, n, tuple(int(x) for x in shape), bool(t)) for m, n, shape, t in data["parameters"]]
+        params = [
+            ParamRow(m, n, tuple(int(x) for x in shape), bool(t)) for m, n, shape, t in data["parameters"]
+        ]
         return cls(
             model_id=str(data["model_id"]),
             model_type=str(data["model_type"]),
@@ -347,7 +355,13 @@ def _row(name: str, module: Any, wrappable: tuple[type, ...]) -> ModuleRow:
             name, cls, ok, module.num_embeddings, module.embedding_dim, own, False, is_leaf, kind="embedding"
         )
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-        kind = "conv2d" if isinstance(module, nn.Conv2d) else "conv3d" if isinstance(module, nn.Conv3d) else "conv1d"
+        kind = (
+            "conv2d"
+            if isinstance(module, nn.Conv2d)
+            else "conv3d"
+            if isinstance(module, nn.Conv3d)
+            else "conv1d"
+        )
         return ModuleRow(
             name,
             cls,
@@ -442,7 +456,9 @@ def _one_line(module: Any) -> str:
 def _peft_facts(model: Any, output: str | None, wrappable: tuple[type, ...]) -> dict[str, Any]:
     """What PEFT's matching, counting and error messages see beyond the module rows."""
     names = {id(m): n for n, m in model.named_modules()}
-    aliases = {n: names[id(m)] for n, m in model.named_modules(remove_duplicate=False) if names.get(id(m)) != n}
+    aliases = {
+        n: names[id(m)] for n, m in model.named_modules(remove_duplicate=False) if names.get(id(m)) != n
+    }
     first_param: dict[int, str] = {}
     shared: dict[str, tuple[str, int]] = {}
     for name, module in model.named_modules():
@@ -494,9 +510,7 @@ class Built:
     imports torch); ``loader`` builds it for the PEFT-backed predictor.
     """
 
-    def __init__(
-        self, model: Any, inventory: Inventory, loader: Callable[[], Any] | None = None
-    ) -> None:
+    def __init__(self, model: Any, inventory: Inventory, loader: Callable[[], Any] | None = None) -> None:
         self._model = model
         self.inventory = inventory
         self._loader = loader
