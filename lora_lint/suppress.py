@@ -17,9 +17,14 @@ inline suppressions, then LL100.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from lora_lint.config import Policy
 from lora_lint.diagnostics import Diagnostic, Span, sort_unique
@@ -63,17 +68,52 @@ def _next_content_line(lines: list[str], index: int) -> int | None:
     return None
 
 
+def _in_string(path: str, text: str) -> Callable[[int, int], bool]:
+    """Whether a 1-based (line, column) lies inside a string rather than a comment.
+
+    YAML: inside a scalar token; Python: not a comment token. When the file does not tokenize,
+    every ``#`` counts as a comment.
+    """
+    lines = text.splitlines(keepends=True)
+    if path.endswith(".py"):
+        comments: set[tuple[int, int]] = set()
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(text).readline):
+                if token.type == tokenize.COMMENT:
+                    comments.add((token.start[0], token.start[1] + 1))
+        except (tokenize.TokenError, SyntaxError):
+            return lambda line, column: False
+        return lambda line, column: (line, column) not in comments
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    try:
+        ranges = [
+            (t.start_mark.index, t.end_mark.index)
+            for t in yaml.scan(text, Loader=yaml.SafeLoader)
+            if isinstance(t, yaml.ScalarToken)
+        ]
+    except yaml.YAMLError:
+        return lambda line, column: False
+    return lambda line, column: any(a <= offsets[line - 1] + column - 1 < b for a, b in ranges)
+
+
 def scan(path: str, text: str) -> Scan:
     """Every directive in ``text``; malformed ones and unknown codes become LL100 diagnostics."""
     from lora_lint.rules import RULES
 
     found = Scan()
     lines = text.splitlines()
+    in_string: Callable[[int, int], bool] | None = None
     for index, line in enumerate(lines):
         if "lora-lint" not in line:
             continue
         match = COMMENT.search(line)
         if match is None:
+            continue
+        if in_string is None:
+            in_string = _in_string(path, text)
+        if in_string(index + 1, match.start() + 1):
             continue
         number = index + 1
         span = Span(number, match.start() + 1, number, len(line) + 1)
