@@ -95,7 +95,7 @@ def extract(doc: Document) -> Iterator[LoraSpec]:
             spec,
             "every litgpt LoRA switch is off: no LoRA layer is added and nothing trains",
             "turn on at least `lora_query` and `lora_value`",
-            (),
+            next(((key,) for key in SWITCHES if key in data), ()),
             Severity.ERROR,
         )
     spec.expand = partial(_equivalent, on)

@@ -43,5 +43,4 @@ def extract(doc: Document) -> Iterator[LoraSpec]:
     c.copy_keys(spec, adapter, scope, KEYS)
     for name, value in DEFAULTS.items():
         spec.fields.setdefault(name, Field(value))
-    spec.task_type = "CAUSAL_LM"
     yield spec

@@ -75,7 +75,9 @@ def extract(doc: Document) -> Iterator[LoraSpec]:
     for name, value in DEFAULTS.items():
         spec.fields.setdefault(name, Field(value))
     spec.fields["bias"] = Field("none")
-    task = data.get("lora_task_type", "CAUSAL_LM")
+    # TRL's default task type is CAUSAL_LM; only an explicit one picks the model class here, so
+    # that vision-language models build with their own class.
+    task = data.get("lora_task_type")
     spec.task_type = task.upper() if isinstance(task, str) else None
     if not c.truthy(data.get("use_peft")):
         c.note(

@@ -177,10 +177,11 @@ def fold(name: str) -> str:
 
 def tower_of(name: str) -> str:
     parts = name.split(".")
+    # A projector may sit inside the vision module (Qwen2-VL's `visual.merger`): it wins.
+    if any(part.lower() in _PROJECTOR for part in parts):
+        return "projector"
     for part in parts:
         low = part.lower()
-        if low in _PROJECTOR:
-            return "projector"
         if low in _AUDIO or low.startswith("audio"):
             return "audio"
         if low in _VISION or low.startswith("vision") or low == "visual":

@@ -34,6 +34,8 @@ NAME = "ambiguous-target"
 SEVERITY = Severity.WARNING
 SUMMARY = "a target_modules entry matches modules of more than one role"
 
+_TOWER_WORDS = {"language": "language model", "vision": "vision tower", "audio": "audio tower"}
+
 
 def qualified(role_key: str, role_modules: set[str], inv: Inventory) -> str | None:
     """The shortest dotted suffix of a role that matches exactly that role's modules."""
@@ -78,6 +80,14 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         message = f"`{entry.value}` matches {len(hits)} modules in {len(by_role)} roles: " + ", ".join(
             listing
         )
+        towers: dict[str, int] = {}
+        for role in (inv.role(n) for n in hits):
+            towers[role.tower] = towers.get(role.tower, 0) + 1
+        if len(towers) > 1:
+            message += "; by tower: " + ", ".join(
+                f"{count} in the {_TOWER_WORDS.get(tower, tower)}"
+                for tower, count in sorted(towers.items(), key=lambda item: item[0] != "language")
+            )
         fixes = []
         trainable = ctx.prediction.trainable if ctx.prediction is not None and ctx.prediction.ok else None
         for key, names in by_role.items():
