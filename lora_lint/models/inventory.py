@@ -108,6 +108,8 @@ class Inventory:
     reprs: dict[str, str] = field(default_factory=dict)
     # the transformers-v5 weight conversion pattern PEFT rewrites configs for.
     moe_conversion: str | None = None
+    # get_output_embeddings() raised or returned a module outside the tree (all-linear then fails too).
+    output_lookup_failed: bool = False
     _by_name: dict[str, ModuleRow] = field(default_factory=dict, repr=False)
     _roles: dict[str, Role] = field(default_factory=dict, repr=False)
 
@@ -151,6 +153,7 @@ class Inventory:
             "bias_params": self.bias_params,
             "reprs": self.reprs,
             "moe_conversion": self.moe_conversion,
+            "output_lookup_failed": self.output_lookup_failed,
         }
 
     @classmethod
@@ -186,6 +189,7 @@ class Inventory:
             bias_params={str(k): int(v) for k, v in data["bias_params"].items()},
             reprs=dict(data["reprs"]),
             moe_conversion=data["moe_conversion"],
+            output_lookup_failed=bool(data["output_lookup_failed"]),
         )
 
 
@@ -416,10 +420,8 @@ def inventory_of(model: Any, model_id: str, auto_class: str, key: str = "") -> I
             if param.dim() == 3 or (param.dim() == 2 and not isinstance(module, wrappable)):
                 params.append(ParamRow(name, pname, tuple(int(s) for s in param.shape), transposed))
     total = sum(p.numel() for p in model.parameters())
-    output = (
-        _name_of(model, model.get_output_embeddings()) if hasattr(model, "get_output_embeddings") else None
-    )
-    inputs = _name_of(model, model.get_input_embeddings()) if hasattr(model, "get_input_embeddings") else None
+    output, output_ok = _embedding(model, "get_output_embeddings")
+    inputs, _ = _embedding(model, "get_input_embeddings")
     tied_keys = getattr(model, "_tied_weights_keys", None)
     tied = {str(k): str(v) for k, v in tied_keys.items()} if isinstance(tied_keys, dict) else {}
     if isinstance(tied_keys, (list, tuple)) and output and inputs:
@@ -430,6 +432,7 @@ def inventory_of(model: Any, model_id: str, auto_class: str, key: str = "") -> I
     config = getattr(model, "config", None)
     model_type = str(getattr(config, "model_type", ""))
     facts = _peft_facts(model, output, wrappable)
+    facts["output_lookup_failed"] = not output_ok
     return Inventory(
         model_id=model_id,
         model_type=str(getattr(config, "model_type", "")),
@@ -447,6 +450,19 @@ def inventory_of(model: Any, model_id: str, auto_class: str, key: str = "") -> I
         moe_conversion=_moe_conversion(model_type),
         **facts,
     )
+
+
+def _embedding(model: Any, method: str) -> tuple[str | None, bool]:
+    """The module name ``model.<method>()`` returns; False when it raises or names no submodule."""
+    getter = getattr(model, method, None)
+    if getter is None:
+        return None, True
+    try:
+        found = getter()
+    except Exception:
+        return None, False
+    name = _name_of(model, found)
+    return name, found is None or name is not None
 
 
 def _one_line(module: Any) -> str:

@@ -544,6 +544,8 @@ def _inject(inv: Inventory, cfg: _Config, prediction: Prediction) -> Prediction:
             return prediction
     keys = [row.name for row in inv.modules]
     if isinstance(target, str) and target.lower() == "all-linear":
+        if inv.output_lookup_failed:
+            raise NotCovered("get_output_embeddings() fails for this model")
         linear = {row.name for row in inv.modules if row.kind in LINEAR_KINDS}
         if inv.output_embedding is not None:
             linear.discard(inv.output_embedding)
