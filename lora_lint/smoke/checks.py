@@ -72,29 +72,34 @@ def is_adapter_param(name: str) -> bool:
     return ".lora_" in name or "trainable_tokens_" in name
 
 
-def gradient_check(log: TrainLog) -> Check:
-    """Every trainable tensor (LoRA A/B, DoRA magnitudes, modules_to_save copies) got a gradient."""
+def adapter_params(model: Any) -> list[str]:
+    """Every LoRA tensor in the model, trainable or not."""
+    return [n for n, _ in model.named_parameters() if is_adapter_param(n)]
+
+
+def gradient_check(log: TrainLog, adapter: list[str]) -> Check:
+    """Every LoRA tensor was trainable and got a nonzero gradient; so did every other trainable one."""
     names = sorted(log.grad_max)
-    lora = [n for n in names if is_adapter_param(n)]
+    frozen = sorted(set(adapter) - set(names))
     zero = [n for n in names if not log.grad_max[n] > 0]
     figures: dict[str, Any] = {
         "trainable_tensors": len(names),
-        "lora_tensors": len(lora),
+        "lora_tensors": len(adapter),
+        "frozen_lora": frozen,
         "zero_gradient": zero,
         "smallest_max_gradient": min(log.grad_max.values()) if names else None,
     }
-    if not names:
-        return Check("gradients", False, "no trainable tensors", figures)
-    if not lora:
-        return Check("gradients", False, "no LoRA tensors are trainable", figures)
-    if zero:
-        shown = ", ".join(zero[:3]) + (f" and {len(zero) - 3} more" if len(zero) > 3 else "")
-        return Check(
-            "gradients",
-            False,
-            f"{len(zero)} of {len(names)} trainable tensors never got a gradient: {shown}",
-            figures,
-        )
+    if not adapter:
+        return Check("gradients", False, "the model has no LoRA tensors", figures)
+    bad = frozen + zero
+    if bad:
+        shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+        parts = []
+        if frozen:
+            parts.append(f"{len(frozen)} of {len(adapter)} LoRA tensors are frozen")
+        if zero:
+            parts.append(f"{len(zero)} of {len(names)} trainable tensors never got a gradient")
+        return Check("gradients", False, f"{'; '.join(parts)}: {shown}", figures)
     return Check("gradients", True, f"all {len(names)} trainable tensors got a nonzero gradient", figures)
 
 

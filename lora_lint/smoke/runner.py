@@ -186,13 +186,14 @@ def _threads(count: int | None = None) -> int:
 
 
 def _release() -> None:
-    import gc
-
-    gc.collect()
+    """Give GPU memory back between configs (CPU memory goes with the last reference)."""
     with contextlib.suppress(Exception):
         import torch
 
         if torch.cuda.is_available():
+            import gc
+
+            gc.collect()
             torch.cuda.empty_cache()
 
 
@@ -356,7 +357,8 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
     result.figures["step_seconds"] = round(step_time, 5) if step_time is not None else None
     result.figures["losses"] = [round(x, 6) if math.isfinite(x) else None for x in log.losses]
     result.checks.append(_guard("loss", lambda: C.loss_check(before, after, log, batch.language_model)))
-    result.checks.append(_guard("gradients", lambda: C.gradient_check(log)))
+    adapter = C.adapter_params(peft_model)
+    result.checks.append(_guard("gradients", lambda: C.gradient_check(log, adapter)))
     result.checks.append(_guard("frozen", lambda: C.frozen_check(frozen, peft_model)))
     frozen.clear()
     result.checks.append(
