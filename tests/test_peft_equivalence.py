@@ -26,40 +26,112 @@ CASES: list[tuple[str, str, str | None, dict[str, Any]]] = [
     ("gpt2-all-linear", "gpt2", "CAUSAL_LM", {"r": 4, "target_modules": "all-linear"}),
     ("gpt2-regex", "gpt2", None, {"r": 8, "target_modules": r".*\.attn\.c_(attn|proj)"}),
     ("gpt2-bias-all", "gpt2", None, {"r": 8, "target_modules": ["c_attn"], "bias": "all"}),
-    ("gpt2-bias-lora-only", "gpt2", None, {"r": 8, "target_modules": ["c_attn", "mlp.c_proj"], "bias": "lora_only"}),
+    (
+        "gpt2-bias-lora-only",
+        "gpt2",
+        None,
+        {"r": 8, "target_modules": ["c_attn", "mlp.c_proj"], "bias": "lora_only"},
+    ),
     ("gpt2-embedding", "gpt2", None, {"r": 8, "target_modules": ["wte", "c_attn"]}),
     ("gpt2-dora", "gpt2", None, {"r": 8, "target_modules": ["c_attn"], "use_dora": True}),
-    ("gpt2-modules-to-save", "gpt2", None, {"r": 8, "target_modules": ["c_attn"], "modules_to_save": ["ln_f"]}),
-    ("gpt2-condensed-20-names", "gpt2", None, {
-        "r": 8, "target_modules": [f"transformer.h.{i}.attn.c_attn" for i in range(12)]
-        + [f"transformer.h.{i}.mlp.c_fc" for i in range(8)], "layers_to_transform": [0, 1]}),
+    (
+        "gpt2-modules-to-save",
+        "gpt2",
+        None,
+        {"r": 8, "target_modules": ["c_attn"], "modules_to_save": ["ln_f"]},
+    ),
+    (
+        "gpt2-condensed-20-names",
+        "gpt2",
+        None,
+        {
+            "r": 8,
+            "target_modules": [f"transformer.h.{i}.attn.c_attn" for i in range(12)]
+            + [f"transformer.h.{i}.mlp.c_fc" for i in range(8)],
+            "layers_to_transform": [0, 1],
+        },
+    ),
     ("llama-qv", LLAMA, "CAUSAL_LM", {"r": 16, "lora_alpha": 32, "target_modules": ["q_proj", "v_proj"]}),
-    ("llama-all-linear-exclude", LLAMA, None, {"r": 8, "target_modules": "all-linear",
-                                               "exclude_modules": ["down_proj"]}),
-    ("llama-layers", LLAMA, None, {"r": 8, "target_modules": ["q_proj", "v_proj"], "layers_to_transform": [0, 1, 15],
-                                   "layers_pattern": "layers"}),
-    ("llama-patterns", LLAMA, None, {"r": 8, "lora_alpha": 16, "target_modules": "all-linear", "use_rslora": True,
-                                     "rank_pattern": {"down_proj": 32, r"layers\.0\..*": 4},
-                                     "alpha_pattern": {"o_proj": 8}}),
-    ("llama-exclude-regex", LLAMA, None, {"r": 8, "target_modules": ["q_proj", "k_proj"],
-                                          "exclude_modules": r".*layers\.1\d\..*"}),
+    (
+        "llama-all-linear-exclude",
+        LLAMA,
+        None,
+        {"r": 8, "target_modules": "all-linear", "exclude_modules": ["down_proj"]},
+    ),
+    (
+        "llama-layers",
+        LLAMA,
+        None,
+        {
+            "r": 8,
+            "target_modules": ["q_proj", "v_proj"],
+            "layers_to_transform": [0, 1, 15],
+            "layers_pattern": "layers",
+        },
+    ),
+    (
+        "llama-patterns",
+        LLAMA,
+        None,
+        {
+            "r": 8,
+            "lora_alpha": 16,
+            "target_modules": "all-linear",
+            "use_rslora": True,
+            "rank_pattern": {"down_proj": 32, r"layers\.0\..*": 4},
+            "alpha_pattern": {"o_proj": 8},
+        },
+    ),
+    (
+        "llama-exclude-regex",
+        LLAMA,
+        None,
+        {"r": 8, "target_modules": ["q_proj", "k_proj"], "exclude_modules": r".*layers\.1\d\..*"},
+    ),
     ("llama-lora-bias", LLAMA, None, {"r": 8, "target_modules": ["o_proj"], "lora_bias": True}),
-    ("llama-lm-head-save", LLAMA, None, {"r": 8, "target_modules": ["q_proj"], "modules_to_save": ["lm_head"]}),
-    ("bert-seq-cls-bias-all", "bert-base-uncased", "SEQ_CLS", {"r": 8, "target_modules": ["query", "value"],
-                                                                "bias": "all"}),
+    (
+        "llama-lm-head-save",
+        LLAMA,
+        None,
+        {"r": 8, "target_modules": ["q_proj"], "modules_to_save": ["lm_head"]},
+    ),
+    (
+        "bert-seq-cls-bias-all",
+        "bert-base-uncased",
+        "SEQ_CLS",
+        {"r": 8, "target_modules": ["query", "value"], "bias": "all"},
+    ),
     ("bert-dense", "bert-base-uncased", "SEQ_CLS", {"r": 8, "target_modules": ["query", "value", "dense"]}),
     ("bert-qa", "bert-base-uncased", "QUESTION_ANS", {"r": 4, "target_modules": ["query", "key", "value"]}),
     ("roberta-token-cls", "roberta-base", "TOKEN_CLS", {"r": 8, "target_modules": ["query", "value"]}),
-    ("distilbert-seq-cls", "distilbert-base-uncased", "SEQ_CLS", {"r": 8, "target_modules": ["q_lin", "v_lin"]}),
+    (
+        "distilbert-seq-cls",
+        "distilbert-base-uncased",
+        "SEQ_CLS",
+        {"r": 8, "target_modules": ["q_lin", "v_lin"]},
+    ),
     ("t5-seq2seq", "t5-small", "SEQ_2_SEQ_LM", {"r": 8, "target_modules": ["q", "v"]}),
-    ("t5-layers", "t5-small", "SEQ_2_SEQ_LM", {"r": 8, "target_modules": ["q", "v"], "layers_to_transform": [0],
-                                               "layers_pattern": ["block"]}),
-    ("falcon-fused", "tiiuae/falcon-7b", None, {"r": 8, "target_modules": ["query_key_value", "dense_4h_to_h"]}),
+    (
+        "t5-layers",
+        "t5-small",
+        "SEQ_2_SEQ_LM",
+        {"r": 8, "target_modules": ["q", "v"], "layers_to_transform": [0], "layers_pattern": ["block"]},
+    ),
+    (
+        "falcon-fused",
+        "tiiuae/falcon-7b",
+        None,
+        {"r": 8, "target_modules": ["query_key_value", "dense_4h_to_h"]},
+    ),
     ("phi2-all-linear", "microsoft/phi-2", None, {"r": 8, "target_modules": "all-linear"}),
     ("opt-qv", "facebook/opt-125m", None, {"r": 8, "target_modules": ["q_proj", "v_proj"]}),
     ("mixtral-moe-all-linear", "mistralai/Mixtral-8x7B-v0.1", None, {"r": 8, "target_modules": "all-linear"}),
-    ("qwen-moe-params", "Qwen/Qwen3-30B-A3B", None, {"r": 4, "target_modules": ["q_proj", "v_proj"],
-                                                      "target_parameters": ["mlp.experts.down_proj"]}),
+    (
+        "qwen-moe-params",
+        "Qwen/Qwen3-30B-A3B",
+        None,
+        {"r": 4, "target_modules": ["q_proj", "v_proj"], "target_parameters": ["mlp.experts.down_proj"]},
+    ),
     ("gemma2-default-targets", "google/gemma-2-2b", None, {"r": 8}),
 ]
 
@@ -87,9 +159,12 @@ def _truth(model_id: str, task_type: str | None, kwargs: dict[str, Any]) -> dict
     model_type = facts.pop("model_type")
     facts.pop("architectures", None)
     config = transformers.AutoConfig.for_model(model_type, **facts)
-    auto = {"SEQ_CLS": "AutoModelForSequenceClassification", "QUESTION_ANS": "AutoModelForQuestionAnswering",
-            "TOKEN_CLS": "AutoModelForTokenClassification", "SEQ_2_SEQ_LM": "AutoModelForSeq2SeqLM"}.get(
-        task_type or "", "AutoModelForCausalLM")
+    auto = {
+        "SEQ_CLS": "AutoModelForSequenceClassification",
+        "QUESTION_ANS": "AutoModelForQuestionAnswering",
+        "TOKEN_CLS": "AutoModelForTokenClassification",
+        "SEQ_2_SEQ_LM": "AutoModelForSeq2SeqLM",
+    }.get(task_type or "", "AutoModelForCausalLM")
     with torch.device("meta"):
         model = getattr(transformers, auto).from_config(config)
     values = dict(kwargs)
@@ -108,8 +183,12 @@ def _truth(model_id: str, task_type: str | None, kwargs: dict[str, Any]) -> dict
                     key = key[: -len(".base_layer")]
                 key = f"{key}.{module.parameter_name}"
             layers[key] = (int(module.r["default"]), float(module.lora_alpha["default"]))
-    modules = sorted({k.rsplit(".", 1)[0] if isinstance(m, ParamWrapper) else k
-                      for k, m in ((k, _module_at(peft_model, k)) for k in layers)})
+    modules = sorted(
+        {
+            k.rsplit(".", 1)[0] if isinstance(m, ParamWrapper) else k
+            for k, m in ((k, _module_at(peft_model, k)) for k in layers)
+        }
+    )
     return {"trainable": trainable, "total": total, "layers": layers, "modules": modules}
 
 
@@ -126,8 +205,9 @@ def _module_at(peft_model: Any, key: str) -> Any:
 
 
 @pytest.mark.parametrize(("case", "model", "task_type", "kwargs"), CASES, ids=[c[0] for c in CASES])
-def test_prediction_equals_get_peft_model(tmp_path: Path, case: str, model: str, task_type: str | None,
-                                          kwargs: dict[str, Any]) -> None:
+def test_prediction_equals_get_peft_model(
+    tmp_path: Path, case: str, model: str, task_type: str | None, kwargs: dict[str, Any]
+) -> None:
     path = _config_file(tmp_path, model, task_type, kwargs)
     result = lint_paths([str(path)], Settings(offline=True))
     (config,) = result.files[0].configs
@@ -141,7 +221,9 @@ def test_prediction_equals_get_peft_model(tmp_path: Path, case: str, model: str,
 
 
 def test_seed_guide_numbers_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _config_file(tmp_path, "gpt2", None, {"r": 8, "lora_alpha": 16, "target_modules": ["c_attn", "c_proj"]})
+    path = _config_file(
+        tmp_path, "gpt2", None, {"r": 8, "lora_alpha": 16, "target_modules": ["c_attn", "c_proj"]}
+    )
     assert main([str(path), "--offline", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     (config,) = report["files"][0]["configs"]
@@ -152,7 +234,9 @@ def test_seed_guide_numbers_through_the_cli(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_moe_parameter_targets_are_listed_by_module(tmp_path: Path) -> None:
-    path = _config_file(tmp_path, "mistralai/Mixtral-8x7B-v0.1", None, {"r": 8, "target_modules": "all-linear"})
+    path = _config_file(
+        tmp_path, "mistralai/Mixtral-8x7B-v0.1", None, {"r": 8, "target_modules": "all-linear"}
+    )
     result = lint_paths([str(path)], Settings(offline=True))
     pred = result.files[0].configs[0].prediction
     assert pred is not None and pred.ok

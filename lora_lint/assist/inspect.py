@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lora_lint.assist.loading import Loaded
-from lora_lint.assist.spelling import Spelling, SpellingError, list_hits, spell
+from lora_lint.assist.spelling import Spelling, SpellingError, list_hits, regex_for, spell
 from lora_lint.matching import entry_matches
 from lora_lint.models.inventory import Inventory, ModuleRow
-from lora_lint.models.roles import Role, ambiguity_key
+from lora_lint.models.roles import Role, ambiguity_key, classify, fold
 from lora_lint.rules.ll002_ambiguous_target import qualified
 
 
@@ -228,17 +228,24 @@ def _param_groups(inv: Inventory) -> list[ParamGroup]:
     for p in inv.parameters:
         if p.name.endswith("bias"):
             continue
-        role = inv.role(p.module)
+        role = _param_role(inv, p.module, p.name)
         key = f"{role.key}.{p.name}"
         if key in groups:
             groups[key].count += 1
             continue
-        modules = [
-            q.module for q in inv.parameters if q.name == p.name and inv.role(q.module).key == role.key
-        ]
+        modules = [q.module for q in inv.parameters if q.name == p.name and fold(q.module) == role.key]
         display = folded_display(role.key, modules) + f".{p.name}"
         groups[key] = ParamGroup(display, role, p.name, p.shape, 1)
     return list(groups.values())
+
+
+def _param_role(inv: Inventory, module: str, name: str) -> Role:
+    """Fused experts take their kind from the parameter name (gate_up_proj, down_proj)."""
+    leaf = module.split(".")[-1].lower()
+    if leaf.endswith("experts") and "shared" not in leaf:
+        role = classify(f"{module}.{name}")
+        return Role(fold(module), role.tower, "experts", role.kind)
+    return inv.role(module)
 
 
 def _patterns(inv: Inventory) -> list[Pattern]:
@@ -260,7 +267,7 @@ def _patterns(inv: Inventory) -> list[Pattern]:
         if ambiguous:
             for key, members in per_role.items():
                 spelled = qualified(key, set(members), inv)
-                spellings.append(spelled or key)
+                spellings.append(spelled or f'"{regex_for([key])}" (regex)')
         patterns.append(
             Pattern(
                 leaf, len(wrappable), list(labels.items()), ambiguous, len(hits) - len(wrappable), spellings

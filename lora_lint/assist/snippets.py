@@ -13,7 +13,7 @@ from lora_lint.assist.spelling import full_names
 from lora_lint.assist.suggest import StrategyResult, Suggestion
 
 FRAMEWORKS = ("peft", "axolotl", "llama-factory", "trl", "torchtune", "mlx-lm")
-_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./\-]*$")
 # transformers model_type -> torchtune model package (torchtune builds its own module tree).
 TORCHTUNE = {
     "llama": "llama3_2 / llama3_1 / llama2 (pick the one for this checkpoint)",

@@ -189,7 +189,9 @@ def _ambiguity_notes(inv: Inventory, spelling: Spelling) -> list[str]:
         ]
         labels = list(dict.fromkeys(inv.role(h).label for h in other))
         if labels:
-            notes.append(f"`{leaf}` alone would also select the {' and '.join(labels)}; written `{entry}`")
+            notes.append(
+                f"`{leaf}` alone would also select the {' and '.join(labels)} layers; written `{entry}`"
+            )
     return notes
 
 
@@ -290,14 +292,15 @@ def suggest(loaded: Loaded, options: Options) -> Suggestion:
 
 
 def _cost_notes(results: dict[str, StrategyResult]) -> None:
+    """Complete the fused-projection note with what the closest choice costs."""
     qv, attention = results["qv"], results["attention"]
-    if not qv.available or not any(n.startswith("q-and-v-only") for n in qv.notes):
-        return
-    assert qv.prediction is not None
-    closest = f"the closest choice, {qv.spelling.text() if qv.spelling else ''}, trains {qv.prediction.trainable:,d}"
-    if attention.available and attention.prediction is not None:
-        closest += f" (attention: {attention.prediction.trainable:,d})"
-    qv.notes.append(closest)
+    for i, note in enumerate(qv.notes):
+        if not note.startswith("q-and-v-only") or not qv.available or qv.prediction is None:
+            continue
+        cost = f"{qv.prediction.trainable or 0:,d} trainable parameters"
+        if attention.available and attention.prediction is not None:
+            cost += f", against {attention.prediction.trainable or 0:,d} for attention"
+        qv.notes[i] = f"{note}: {qv.spelling.text() if qv.spelling else ''}, {cost}"
 
 
 def tier_of(vram: float) -> tuple[int, str]:

@@ -76,7 +76,9 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         for key, names in by_role.items():
             params = sum(cost.get(n, 0) for n in names)
             plural = "s" if len(names) != 1 else ""
-            listing.append(f"`{key}` ({roles[key].label}, {len(names)} module{plural}, {params:,d} LoRA params)")
+            listing.append(
+                f"`{key}` ({roles[key].label}, {len(names)} module{plural}, {params:,d} LoRA params)"
+            )
         message = f"`{entry.value}` matches {len(hits)} modules in {len(by_role)} roles: " + ", ".join(
             listing
         )
