@@ -580,10 +580,7 @@ def _inject(inv: Inventory, cfg: _Config, prediction: Prediction) -> Prediction:
             text = inv.reprs.get(row.name)
             if text is None:
                 raise NotCovered("no repr for an unsupported module")
-            prediction.failure = classify_failure(
-                ValueError(f"Target module {text}{UNSUPPORTED_TAIL}"), "inject"
-            )
-            return prediction
+            return _failed(prediction, ValueError(f"Target module {text}{UNSUPPORTED_TAIL}"))
         if row.kind == "mha":
             raise NotCovered("MultiheadAttention")
         r = _pattern_value(cfg.rank_pattern, row.name, cfg.r)
@@ -623,8 +620,7 @@ def _inject(inv: Inventory, cfg: _Config, prediction: Prediction) -> Prediction:
                 "configuration. You may also have only targeted modules that are marked to be saved "
                 f"(`modules_to_save`).{notes}"
             )
-        prediction.failure = classify_failure(NoMatchingPeftModuleError(message), "inject")
-        return prediction
+        return _failed(prediction, NoMatchingPeftModuleError(message))
 
     touched = {w.module for w in prediction.wrapped if w.parameter is not None}
     _save_pass(state, saved or [], "", touched)
@@ -632,6 +628,14 @@ def _inject(inv: Inventory, cfg: _Config, prediction: Prediction) -> Prediction:
         after = [*(saved or []), *TASK_SAVED_AFTER.get(cfg.task_type, ())]
         _save_pass(state, after, "base_model.model.", touched)
     _count(inv, cfg, state, prediction)
+    return prediction
+
+
+def _failed(prediction: Prediction, exc: Exception) -> Prediction:
+    """PEFT raised: like the PEFT-backed predictor, report the failure and nothing wrapped."""
+    prediction.wrapped = []
+    prediction.saved = {}
+    prediction.failure = classify_failure(exc, "inject")
     return prediction
 
 
