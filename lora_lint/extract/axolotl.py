@@ -9,6 +9,7 @@ one literal entry. The scan needs the model, so it runs in ``expand`` once the i
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
@@ -42,6 +43,22 @@ KEYS = {
     "peft_ensure_weight_tying": "ensure_weight_tying",
 }
 ADAPTERS = ("lora", "qlora")
+# Other lora_/peft_ keys axolotl knows (kernels, adapter loading, LoRA+), so not typos.
+OTHER_KEYS = frozenset(
+    {
+        "lora_target_linear",
+        "lora_model_dir",
+        "lora_on_cpu",
+        "lora_mlp_kernel",
+        "lora_qkv_kernel",
+        "lora_o_kernel",
+        "lora_embedding_kernel",
+        "loraplus_lr_ratio",
+        "loraplus_lr_embedding",
+        "peft",
+        "peft_autocast_adapter_dtype",
+    }
+)
 
 
 def _is_axolotl(data: dict[Any, Any]) -> bool:
@@ -115,6 +132,23 @@ def _expand(flag: Field, spec: LoraSpec, inv: Inventory) -> None:
         )
 
 
+def _typos(spec: LoraSpec, data: dict[Any, Any]) -> None:
+    """axolotl ignores unknown keys (pydantic's default), so a misspelt LoRA key changes nothing."""
+    known = sorted(set(KEYS) | OTHER_KEYS)
+    for key in data:
+        if not isinstance(key, str) or key in known or not key.startswith(("lora_", "peft_")):
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+        if close:
+            c.note(
+                spec,
+                f"axolotl ignores the unknown key `{key}` without a word",
+                f"did you mean `{close[0]}`?",
+                (key,),
+                span=spec.document.key_span((key,)),
+            )
+
+
 def extract(doc: Document) -> Iterator[LoraSpec]:
     data = c.mapping(doc.data)
     if data is None or not _is_axolotl(data):
@@ -124,6 +158,10 @@ def extract(doc: Document) -> Iterator[LoraSpec]:
     c.copy_keys(spec, data, (), KEYS)
     spec.fields.setdefault("lora_dropout", Field(0.0))
     spec.fields["bias"] = Field("none")
+    _typos(spec, data)
     if c.truthy(data.get("lora_target_linear")):
         spec.expand = partial(_expand, Field(True, ("lora_target_linear",)))
+    else:
+        # axolotl passes `lora_target_modules or []`: no targets is an empty list, not PEFT's default.
+        spec.fields.setdefault("target_modules", Field([]))
     yield spec
