@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
-from lora_lint.diagnostics import Severity
+from lora_lint.diagnostics import Severity, Span
 from lora_lint.extract import _common as c
 from lora_lint.extract.spec import Field, LoraSpec
 from lora_lint.load.document import Document, KeyPath
@@ -46,7 +46,7 @@ def _is_trl(data: dict[Any, Any]) -> bool:
     return "use_peft" in data or any(key in data for key in _MARKERS)
 
 
-def _single(entry: str, path: KeyPath, spec: LoraSpec, inv: Inventory) -> None:
+def _single(entry: str, path: KeyPath, span: Span, spec: LoraSpec, inv: Inventory) -> None:
     """Refine the single-entry note with what the entry selects as a regex and as a list."""
     as_regex = regex_matches(entry, inv.names)
     as_list = c.suffix_hits([entry], inv)
@@ -62,6 +62,7 @@ def _single(entry: str, path: KeyPath, spec: LoraSpec, inv: Inventory) -> None:
         f"write the regex `.*\\.{entry}`, or list a second module" if as_list else None,
         path,
         Severity.ERROR if not as_regex else Severity.WARNING,
+        span,
     )
 
 
@@ -99,6 +100,7 @@ def extract(doc: Document) -> Iterator[LoraSpec]:
                 "PEFT full-matches as a regex against full module names, not as a name",
                 f"write the regex `.*\\.{entry}`, or list a second module",
                 found.path,
+                span=found.entry_span(doc, 0),
             )
-            spec.expand = partial(_single, entry, found.path)
+            spec.expand = partial(_single, entry, found.path, found.entry_span(doc, 0))
     yield spec
