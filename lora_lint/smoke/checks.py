@@ -14,9 +14,8 @@ from lora_lint.smoke.train import TrainLog, outputs, quiet
 
 # Merged vs adapter logits: allowed max |difference|, relative to max(1, max |logit|).
 MERGE_TOLERANCE = {"float32": 1e-4, "bfloat16": 5e-2, "float16": 1e-2}
-# Adapter saved and loaded back: outputs must be identical on CPU; a GPU may pick other kernels.
+# Adapter saved and loaded onto a fresh base: outputs identical on CPU; a GPU may pick other kernels.
 ROUND_TRIP_TOLERANCE = {"cpu": 0.0, "cuda": 1e-6}
-RELOADED = "smoke_reloaded"
 EXACT_SNAPSHOT_BYTES = 512 * 1024 * 1024
 GIB = 1024**3
 
@@ -186,15 +185,18 @@ def save_adapter(model: Any, folder: Path) -> None:
     model.save_pretrained(str(folder))
 
 
-def load_adapter(model: Any, folder: Path, name: str) -> None:
+def load_adapter(base: Any, folder: Path) -> Any:
+    """The saved adapter on a fresh copy of the base model, as a user would load it."""
+    from peft import PeftModel
+
     with quiet():
-        model.load_adapter(str(folder), adapter_name=name)
+        return PeftModel.from_pretrained(base, str(folder))
 
 
-def _adapter_state(model: Any, name: str) -> dict[str, Any]:
+def _adapter_state(model: Any) -> dict[str, Any]:
     from peft import get_peft_model_state_dict
 
-    return dict(get_peft_model_state_dict(model, adapter_name=name))
+    return dict(get_peft_model_state_dict(model))
 
 
 def _max_diff(a: Any, b: Any) -> float:
@@ -203,26 +205,21 @@ def _max_diff(a: Any, b: Any) -> float:
     return float((a.float() - b.float()).abs().max()) if a.numel() else 0.0
 
 
-def save_load_check(model: Any, batch: Batch, reference: Any, device_type: str) -> Check:
-    """Save the trained adapter, load it back as a second adapter, and compare weights and outputs."""
+def save_load_check(model: Any, batch: Batch, reference: Any, device_type: str, fresh_base: Any) -> Check:
+    """Save the trained adapter, load it onto ``fresh_base()`` and compare weights and outputs."""
     tolerance = ROUND_TRIP_TOLERANCE.get(device_type, 1e-6)
+    saved = _adapter_state(model)
     with tempfile.TemporaryDirectory(prefix="lora-lint-smoke-") as tmp:
         folder = Path(tmp)
         save_adapter(model, folder)
         files = sorted(p.name for p in folder.iterdir())
         size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
-        load_adapter(model, folder, RELOADED)
-    try:
-        saved = _adapter_state(model, "default")
-        loaded = _adapter_state(model, RELOADED)
-        missing = sorted(set(saved) - set(loaded))
-        weight_diff = max((_max_diff(saved[k], loaded[k]) for k in saved if k in loaded), default=0.0)
-        model.set_adapter(RELOADED)
-        got = outputs(model, batch)
-    finally:
-        model.set_adapter("default")
-        if RELOADED in getattr(model, "peft_config", {}):
-            model.delete_adapter(RELOADED)
+        reloaded = load_adapter(fresh_base(), folder)
+    loaded = _adapter_state(reloaded)
+    missing = sorted(set(saved) - set(loaded))
+    weight_diff = max((_max_diff(saved[k], loaded[k]) for k in saved if k in loaded), default=0.0)
+    got = outputs(reloaded, batch)
+    del reloaded
     out_diff = _max_diff(reference, got)
     figures = {
         "files": files,
@@ -249,8 +246,19 @@ def save_load_check(model: Any, batch: Batch, reference: Any, device_type: str) 
     )
 
 
+def tied_embedding_adapted(model: Any) -> bool:
+    """LoRA sits on an input embedding whose weight the output head shares."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    base = model.get_base_model()
+    inputs = base.get_input_embeddings() if hasattr(base, "get_input_embeddings") else None
+    tied = bool(getattr(base.config, "tie_word_embeddings", False))
+    return tied and isinstance(inputs, BaseTunerLayer)
+
+
 def merge_check(model: Any, batch: Batch, reference: Any, dtype: str) -> tuple[Check, Any]:
     """``merge_and_unload()`` gives the adapter model's outputs within the dtype's tolerance."""
+    tied = tied_embedding_adapted(model)
     with quiet():
         merged = model.merge_and_unload()
     got = outputs(merged, batch)
@@ -259,9 +267,13 @@ def merge_check(model: Any, batch: Batch, reference: Any, dtype: str) -> tuple[C
     allowed = MERGE_TOLERANCE.get(dtype, 1e-4) * scale
     figures = {"max_difference": diff, "tolerance": allowed, "dtype": dtype}
     if not diff <= allowed:
-        return Check(
-            "merge", False, f"merged outputs differ by {diff:.3g} (allowed {allowed:.3g})", figures
-        ), merged
+        text = f"merged outputs differ by {diff:.3g} (allowed {allowed:.3g})"
+        if tied:
+            text += (
+                "; the adapted input embedding is tied to the output head, so merging changes both "
+                "(see PEFT's ensure_weight_tying)"
+            )
+        return Check("merge", False, text, figures), merged
     return Check("merge", True, f"merged outputs within {diff:.3g} (allowed {allowed:.3g})", figures), merged
 
 

@@ -125,6 +125,17 @@ def encode(
     return out
 
 
+def token_indices(kwargs: dict[str, Any]) -> list[int]:
+    """Token ids named by ``trainable_token_indices`` (a list, or a mapping of module -> list)."""
+    value = kwargs.get("trainable_token_indices")
+    lists = value.values() if isinstance(value, dict) else [value]
+    out: list[int] = []
+    for item in lists:
+        if isinstance(item, list):
+            out.extend(i for i in item if isinstance(i, int) and not isinstance(i, bool) and i >= 0)
+    return sorted(set(out))
+
+
 def make_batch(
     auto_class: str,
     config: Any,
@@ -135,6 +146,7 @@ def make_batch(
     rows: list[Row] | None = None,
     tokenizer: Any = None,
     source: str = "synthetic",
+    must_include: list[int] | None = None,
 ) -> Batch:
     """The fixed batch for ``auto_class`` (token ids drawn with ``seed`` when there are no rows)."""
     import torch
@@ -148,6 +160,11 @@ def make_batch(
         ids = torch.randint(0, vocab, (batch_size, seq_len), generator=gen)
         if isinstance(pad, int) and 0 <= pad < vocab and vocab > 1:
             ids[ids == pad] = (pad + 1) % vocab
+    # Tokens the config trains by index must occur, or they could never get a gradient.
+    wanted = [i for i in must_include or [] if i < vocab][: ids.numel()]
+    if wanted:
+        flat = ids.reshape(-1)
+        flat[torch.linspace(0, flat.numel() - 1, len(wanted)).long()] = torch.tensor(wanted)
     inputs: dict[str, Any] = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
     targets: dict[str, Any] = {}
     num_labels = int(getattr(config, "num_labels", 2) or 2)
@@ -156,7 +173,14 @@ def make_batch(
         targets["labels"] = ids.clone()
         lm = True
     elif auto_class == "AutoModelForSeq2SeqLM":
-        targets["labels"] = ids[:, : max(2, seq_len // 2)].clone()
+        labels = ids[:, : max(2, seq_len // 2)].clone()
+        start = getattr(config, "decoder_start_token_id", None)
+        start = start if isinstance(start, int) else 0
+        # Decoder inputs are the labels shifted right, so outputs can be compared without labels.
+        inputs["decoder_input_ids"] = torch.cat(
+            [torch.full_like(labels[:, :1], start), labels[:, :-1]], dim=1
+        )
+        targets["labels"] = labels
         lm = True
     elif auto_class == "AutoModelForSequenceClassification":
         labels = [r.label for r in rows[:batch_size]] if rows is not None else []

@@ -15,7 +15,7 @@ from lora_lint.extract.spec import LoraSpec
 from lora_lint.models.inventory import BuildError
 from lora_lint.smoke import checks as C
 from lora_lint.smoke.checks import Check
-from lora_lint.smoke.data import DataError, UnsupportedModel, make_batch, read_jsonl
+from lora_lint.smoke.data import DataError, UnsupportedModel, make_batch, read_jsonl, token_indices
 from lora_lint.smoke.settings import from_document
 from lora_lint.smoke.shrink import LAYERS, min_layers_for, shrink
 
@@ -344,7 +344,16 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
     result.checks.append(_guard("trainable-count", lambda: C.count_check(trainable, total, prediction)))
 
     batch = make_batch(
-        auto_class, peft_model.config, seq_len, batch_size, options.seed, device, rows, tokenizer, source
+        auto_class,
+        peft_model.config,
+        seq_len,
+        batch_size,
+        options.seed,
+        device,
+        rows,
+        tokenizer,
+        source,
+        must_include=token_indices(spec.kwargs()),
     )
     target = T._Target(options.seed)
     frozen = C.snapshot(peft_model)
@@ -361,8 +370,12 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
     result.checks.append(_guard("gradients", lambda: C.gradient_check(log, adapter)))
     result.checks.append(_guard("frozen", lambda: C.frozen_check(frozen, peft_model)))
     frozen.clear()
+
+    def fresh_base() -> Any:
+        return T.build_model(cfg, auto_class, device, dtype, options.seed, weights)
+
     result.checks.append(
-        _guard("save-load", lambda: C.save_load_check(peft_model, batch, reference, device.type))
+        _guard("save-load", lambda: C.save_load_check(peft_model, batch, reference, device.type, fresh_base))
     )
     result.checks.append(
         _guard("merge", lambda: C.merge_check(peft_model, batch, reference, options.dtype)[0])

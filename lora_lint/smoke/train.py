@@ -113,6 +113,13 @@ def build_model(
         and auto_class == "AutoModelForSequenceClassification"
     ):
         model.config.pad_token_id = 0
+    if (
+        auto_class == "AutoModelForSeq2SeqLM"
+        and getattr(model.config, "decoder_start_token_id", None) is None
+    ):
+        # Needed to shift labels into decoder inputs; catalogue configs may leave it out.
+        pad = getattr(model.config, "pad_token_id", None)
+        model.config.decoder_start_token_id = pad if isinstance(pad, int) else 0
     return model
 
 
