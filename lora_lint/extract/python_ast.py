@@ -100,9 +100,11 @@ def extract(doc: Document) -> Iterator[LoraSpec]:
         spec = LoraSpec(document=doc, framework=NAME, location=location)
         spec.model = model
         if call.args or any(kw.arg is None for kw in call.keywords):
+            spec.peft_applies = False
             c.note(
                 spec,
-                "positional or `**` arguments of `LoraConfig(...)` are computed at run time and were not read",
+                "positional or `**` arguments of `LoraConfig(...)` are only known at run time; the "
+                "targets of this LoraConfig were not predicted",
                 "pass the LoRA settings as literal keyword arguments",
                 location,
                 Severity.INFO,
