@@ -376,7 +376,7 @@ def split_codes(values: Iterable[str] | None, flag: str) -> list[str] | None:
     out: list[str] = []
     for value in values:
         out.extend(v for v in (p.strip() for p in value.split(",")) if v)
-    return _codes(f"lora-lint: {flag}", flag, out)
+    return _codes("command line", flag, out)
 
 
 def make_policy(project: ProjectConfig | None, args: argparse.Namespace | None = None) -> Policy:
