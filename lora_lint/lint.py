@@ -19,6 +19,7 @@ from lora_lint.models.resolve import ResolvedModel, resolve
 from lora_lint.predict.base import Prediction
 from lora_lint.rules import checks
 from lora_lint.rules import ll000_parse_error as ll000
+from lora_lint.rules import ll012_duplicate_key as ll012
 from lora_lint.rules.context import Options, RuleContext
 from lora_lint.suppress import apply_policy
 
@@ -216,7 +217,10 @@ def lint_paths(
             result.diagnostics.append(ll000.diagnostic(path, exc.span, exc.message))
             continue
         for doc in documents:
-            for spec in extract(doc):
+            specs = extract(doc)
+            if specs:  # file-level checks, for documents that hold a LoRA config
+                result.diagnostics.extend(ll012.check_document(doc, path))
+            for spec in specs:
                 config, diags = lint_spec(spec, path, session)
                 file_result.configs.append(config)
                 result.diagnostics.extend(diags)

@@ -165,7 +165,7 @@ def _read(path: str) -> str | None:
         return None
     try:
         source = Path(path)
-        if source.stat().st_size > MAX_SCAN_BYTES:
+        if not source.is_file() or source.stat().st_size > MAX_SCAN_BYTES:  # never open a FIFO
             return None
         return source.read_text(encoding="utf-8", errors="replace")
     except OSError:

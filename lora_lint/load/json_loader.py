@@ -34,6 +34,8 @@ class _Parser:
         self.doc = doc
         self.pos = 0
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.written: list[KeyPath] = []  # every path given a span, in order
+        self.ranges: dict[KeyPath, tuple[int, int]] = {}  # key path -> its value's slice of written
 
     def where(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.line_starts, offset) - 1
@@ -72,7 +74,10 @@ class _Parser:
             if match:
                 token = match.group()
                 self.pos = match.end()
-                result = float(token) if any(c in token for c in ".eE") else int(token)
+                try:
+                    result = float(token) if any(c in token for c in ".eE") else int(token)
+                except ValueError:  # more digits than Python converts to an int
+                    raise self.fail(f"number with {len(token):,} characters is too long", start) from None
             else:
                 for word, literal in _LITERALS.items():
                     if self.text.startswith(word, start):
@@ -82,14 +87,22 @@ class _Parser:
                 else:
                     raise self.fail(f"unexpected character {char!r}")
         self.doc.spans[path] = self.span(start, self.pos)
+        self.written.append(path)
         return result
 
     def string(self) -> str:
         match = _STRING.match(self.text, self.pos)
         if not match:
             raise self.fail("unterminated or invalid string")
-        self.pos = match.end()
+        start, self.pos = self.pos, match.end()
         decoded: str = json.loads(match.group())
+        if "\\u" in match.group():
+            try:
+                decoded.encode("utf-8")
+            except UnicodeEncodeError:
+                raise self.fail(
+                    "string holds an unpaired surrogate escape (not valid Unicode)", start
+                ) from None
         return decoded
 
     def expect(self, char: str) -> None:
@@ -117,17 +130,27 @@ class _Parser:
             key_path = (*path, key)
             if key in first_seen:
                 self.doc.duplicates.append(Duplicate(key_path, key_span, first_seen[key]))
-                self.doc.forget(key_path)
+                self.forget(key_path)
             first_seen[key] = key_span
             self.doc.key_spans[key_path] = key_span
             self.expect(":")
+            begin = len(self.written)
             out[key] = self.value(key_path, depth + 1)
+            self.ranges[key_path] = (begin, len(self.written))
             self.skip_ws()
             if self.text.startswith(",", self.pos):
                 self.pos += 1
                 continue
             self.expect("}")
             return out
+
+    def forget(self, key_path: KeyPath) -> None:
+        """Drop the spans under a duplicate key's earlier value (linear overall)."""
+        begin, end = self.ranges.pop(key_path, (0, 0))
+        for stale in self.written[begin:end]:
+            if stale != key_path:
+                self.doc.spans.pop(stale, None)
+                self.doc.key_spans.pop(stale, None)
 
     def array(self, path: KeyPath, depth: int) -> list[Any]:
         self.pos += 1
@@ -147,6 +170,8 @@ class _Parser:
 
 
 def load_json(path: str, text: str) -> list[Document]:
+    if not text.strip():
+        raise LoadError("file is empty: no JSON value")
     doc = Document(path=path, text=text, data=None, kind="json")
     parser = _Parser(text, doc)
     doc.data = parser.value((), 0)

@@ -1,7 +1,14 @@
 """YAML with positions: PyYAML's composer gives node marks; we build values and spans in one walk.
 
-Only the safe constructor is used, so tags like ``!!python/object`` never build anything: they
-become a load error. Aliases are expanded with a node budget, so alias bombs stay bounded.
+Hostile input stays bounded:
+
+- Only standard tags are built, by the safe constructor, so tags like ``!!python/object`` never
+  construct anything: they become a load error at their position.
+- Nesting deeper than ``MAX_DEPTH`` is refused from the parser's event stream *before* the
+  composer runs (libyaml's composer recurses in C and would overflow the stack on a few thousand
+  levels).
+- Aliases and merge keys (``<<``) are expanded by the walker itself against a budget of
+  ``MAX_NODES`` nodes, so alias bombs ("billion laughs") and merge bombs stop early.
 """
 
 from __future__ import annotations
@@ -15,6 +22,14 @@ from lora_lint.load.document import MAX_DEPTH, MAX_NODES, Document, Duplicate, K
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+SEQ_TAG = "tag:yaml.org,2002:seq"
+MAP_TAG = "tag:yaml.org,2002:map"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+VALUE_TAG = "tag:yaml.org,2002:value"
+STR_TAG = "tag:yaml.org,2002:str"
+# Below this many possible nesting openers the composer cannot get near a stack overflow.
+_PRESCAN_ABOVE = 2000
+
 
 def _span(node: yaml.Node) -> Span:
     start, end = node.start_mark, node.end_mark
@@ -27,53 +42,150 @@ def _mark_span(mark: Any) -> Span:
     return Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
 
 
+def _nesting_bound(text: str) -> int:
+    """An upper bound on the nesting depth: every level opens with a bracket, an indicator or a line."""
+    return sum(text.count(c) for c in "[{-?:\n") + 1
+
+
+def check_depth(text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH using parser events only (no recursion anywhere)."""
+    if _nesting_bound(text) <= _PRESCAN_ABOVE:
+        return
+    parser = _Loader(text)
+    depth = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise LoadError(
+                        f"document is nested deeper than {MAX_DEPTH} levels", _mark_span(event.start_mark)
+                    )
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+            elif event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+    finally:
+        parser.dispose()
+
+
 class _Walker:
     def __init__(self, loader: yaml.SafeLoader, doc: Document) -> None:
         self.loader = loader
         self.doc = doc
         self.budget = MAX_NODES
+        self.spans: dict[int, Span] = {}  # id(node) -> span; a node seen again is an alias expansion
+        self.written: list[KeyPath] = []  # every path given a span, in order
+        self.ranges: dict[KeyPath, tuple[int, int]] = {}  # key path -> its value's slice of written
+
+    def span(self, node: yaml.Node) -> Span:
+        found = self.spans.get(id(node))
+        if found is None:
+            found = self.spans[id(node)] = _span(node)
+        return found
+
+    def spend(self, node: yaml.Node, depth: int) -> None:
+        """Count a visit: the file's own nodes are bounded by its size; repeats (aliases, merges)
+        by MAX_NODES."""
+        if id(node) in self.spans:
+            self.budget -= 1
+            if self.budget < 0:
+                raise LoadError(
+                    f"aliases expand to more than {MAX_NODES:,} nodes (alias bomb?)", self.span(node)
+                )
+        if depth > MAX_DEPTH:
+            raise LoadError(f"document is nested deeper than {MAX_DEPTH} levels", self.span(node))
+
+    def scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, TypeError) as exc:  # e.g. a 5000-digit int, a bad date
+            reason = str(exc).split(";")[0].strip() or type(exc).__name__
+            raise LoadError(f"cannot read value: {reason}", _span(node)) from None
 
     def walk(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            raise LoadError(f"document expands to more than {MAX_NODES} nodes (alias bomb?)", _span(node))
-        if depth > MAX_DEPTH:
-            raise LoadError(f"document is nested deeper than {MAX_DEPTH} levels", _span(node))
-        self.doc.spans[path] = _span(node)
+        self.spend(node, depth)
+        self.doc.spans[path] = self.span(node)
+        self.written.append(path)
         if isinstance(node, yaml.ScalarNode):
-            return self.loader.construct_object(node, deep=True)
+            return self.scalar(node)
         if isinstance(node, yaml.SequenceNode):
-            if node.tag not in ("tag:yaml.org,2002:seq",):
-                raise LoadError(f"unsupported tag {node.tag!r}", _span(node))
+            if node.tag != SEQ_TAG:
+                raise LoadError(
+                    f"unsupported tag {node.tag!r}; lora-lint builds no tagged objects", _span(node)
+                )
             return [self.walk(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
-            if node.tag not in ("tag:yaml.org,2002:map",):
-                raise LoadError(f"unsupported tag {node.tag!r}", _span(node))
-            self.loader.flatten_mapping(node)
-            out: dict[Any, Any] = {}
-            first_seen: dict[Any, Span] = {}
-            for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
-                if not isinstance(key, (str, int, float, bool)) and key is not None:
-                    key = str(key)
-                key = key if isinstance(key, (str, int)) else str(key)
-                key_path = (*path, key)
-                key_span = _span(key_node)
-                if key in first_seen:
-                    self.doc.duplicates.append(Duplicate(key_path, key_span, first_seen[key]))
-                    self.doc.forget(key_path)
-                first_seen[key] = key_span
-                self.doc.key_spans[key_path] = key_span
-                out[key] = self.walk(value_node, key_path, depth + 1)
-            return out
+            if node.tag != MAP_TAG:
+                raise LoadError(
+                    f"unsupported tag {node.tag!r}; lora-lint builds no tagged objects", _span(node)
+                )
+            return self.mapping(node, path, depth)
         raise LoadError("unsupported YAML node", _span(node))  # pragma: no cover
+
+    def key(self, node: yaml.Node) -> str | int:
+        if not isinstance(node, yaml.ScalarNode):
+            raise LoadError("a mapping key must be a plain value, not a list or mapping", _span(node))
+        if node.tag == VALUE_TAG:
+            node.tag = STR_TAG
+        key = self.scalar(node)
+        return key if isinstance(key, (str, int)) else str(key)
+
+    def merged(self, node: yaml.Node, path: KeyPath, depth: int) -> dict[Any, Any]:
+        """The mappings a ``<<`` key merges in; earlier ones win, as in PyYAML."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        out: dict[Any, Any] = {}
+        for source in reversed(sources):
+            if not isinstance(source, yaml.MappingNode):
+                raise LoadError("a merge key `<<` needs a mapping or a list of mappings", _span(source))
+            value = self.walk(source, path, depth + 1)
+            out.update(value)
+        return out
+
+    def mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        first_seen: dict[Any, Span] = {}
+        merged: set[Any] = set()
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                self.spend(key_node, depth + 1)
+                for key, value in self.merged(value_node, path, depth).items():
+                    if key not in first_seen:
+                        out[key] = value
+                        merged.add(key)
+                self.doc.spans[path] = self.span(node)
+                continue
+            key = self.key(key_node)
+            key_path = (*path, key)
+            key_span = self.span(key_node)
+            if key in first_seen:
+                self.doc.duplicates.append(Duplicate(key_path, key_span, first_seen[key]))
+            if key in first_seen or key in merged:
+                self.forget(key_path)
+                merged.discard(key)
+            first_seen[key] = key_span
+            self.doc.key_spans[key_path] = key_span
+            start = len(self.written)
+            out[key] = self.walk(value_node, key_path, depth + 1)
+            self.ranges[key_path] = (start, len(self.written))
+        return out
+
+    def forget(self, key_path: KeyPath) -> None:
+        """Drop the spans under a key whose earlier value is being replaced (linear overall)."""
+        start, end = self.ranges.pop(key_path, (0, 0))
+        for stale in self.written[start + 1 : end]:
+            self.doc.spans.pop(stale, None)
+            self.doc.key_spans.pop(stale, None)
 
 
 def load_yaml(path: str, text: str) -> list[Document]:
     """Every document of a YAML stream, each with spans; raises LoadError with a position."""
-    loader = _Loader(text)
     docs: list[Document] = []
+    loader: yaml.SafeLoader | None = None
     try:
+        check_depth(text)
+        loader = _Loader(text)
         index = 0
         while loader.check_node():
             node = loader.get_node()
@@ -93,5 +205,6 @@ def load_yaml(path: str, text: str) -> list[Document]:
     except RecursionError:
         raise LoadError(f"document is nested deeper than {MAX_DEPTH} levels") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return docs

@@ -21,6 +21,7 @@ from lora_lint.rules import (
     ll009_model_unresolved,
     ll010_remote_code_required,
     ll011_framework_trap,
+    ll012_duplicate_key,
     ll013_peft_error,
     ll100_unused_suppression,
 )
@@ -40,6 +41,7 @@ RULES: dict[str, ModuleType] = {
         ll009_model_unresolved,
         ll010_remote_code_required,
         ll011_framework_trap,
+        ll012_duplicate_key,
         ll013_peft_error,
         ll100_unused_suppression,
     )
