@@ -11,6 +11,7 @@ import copy
 import hashlib
 import json
 import logging
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -228,6 +229,27 @@ def _quiet() -> Iterator[None]:
             lg.setLevel(level)
 
 
+# Building is linear in the number of modules; a hostile config.json must not make it hang.
+MAX_COUNT = 1024  # no real model has more layers or experts (2025: at most ~130 layers, 512 experts)
+_COUNT_KEY = re.compile(r"(?:^|_)(?:layers?|experts?)$")
+
+
+def check_sizes(config: dict[str, Any], where: str = "", depth: int = 0) -> None:
+    """Refuse layer and expert counts no real model has (also in nested text/vision configs)."""
+    for key, value in config.items():
+        if isinstance(value, dict) and depth < 4:
+            check_sizes(value, f"{where}{key}.", depth + 1)
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and value > MAX_COUNT
+            and _COUNT_KEY.search(str(key))
+        ):
+            raise BuildError(
+                f"`{where}{key}` is {value:,}, more than any real model has (limit {MAX_COUNT:,}); not built"
+            )
+
+
 def _config_object(config: dict[str, Any], trust_remote_code: bool) -> Any:
     from transformers import AutoConfig
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
@@ -235,6 +257,7 @@ def _config_object(config: dict[str, Any], trust_remote_code: bool) -> Any:
     model_type = config.get("model_type")
     if not isinstance(model_type, str) or not model_type:
         raise BuildError("config.json has no `model_type`")
+    check_sizes(config)
     known = model_type in CONFIG_MAPPING
     if not known:
         if "auto_map" in config:

@@ -47,22 +47,33 @@ def env_offline() -> bool:
 
 
 def _read_config(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ValueError(f"{path} is not a regular file")
     if path.stat().st_size > MAX_CONFIG_BYTES:
         raise ValueError(f"{path} is larger than {MAX_CONFIG_BYTES:,} bytes")
-    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except RecursionError:
+        raise ValueError(f"{path} is nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path} does not hold a JSON object")
     return data
 
 
 def _local_candidate(model_id: str, base_dirs: list[Path]) -> Path | None:
-    raw = Path(model_id).expanduser()
+    try:
+        raw = Path(model_id).expanduser()
+    except RuntimeError:  # `~user` with no such user
+        raw = Path(model_id)
     options = [raw] if raw.is_absolute() else [base / raw for base in base_dirs]
     for option in options:
-        if option.is_dir() and (option / "config.json").is_file():
-            return option / "config.json"
-        if option.is_file() and option.suffix == ".json":
-            return option
+        try:
+            if option.is_dir() and (option / "config.json").is_file():
+                return option / "config.json"
+            if option.is_file() and option.suffix == ".json":
+                return option
+        except (OSError, ValueError):  # a name too long, a folder we may not read: not a local model
+            continue
     return None
 
 
@@ -70,7 +81,10 @@ def _from_file(model_id: str, source: str, path: Path) -> ResolvedModel:
     try:
         return ResolvedModel(model_id, source, _read_config(path), str(path))
     except (OSError, ValueError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        if isinstance(exc, json.JSONDecodeError):
+            reason = f"{exc.msg} at line {exc.lineno}, column {exc.colno} of {path}"
+        else:
+            reason = str(exc)
         return ResolvedModel(model_id, "unresolved", None, str(path), f"malformed config.json: {reason}")
 
 
@@ -108,7 +122,20 @@ def _from_hub(model_id: str, revision: str | None) -> Path:
     os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", str(int(HUB_TIMEOUT_S)))
     from huggingface_hub import hf_hub_download
 
-    return Path(hf_hub_download(repo_id=model_id, filename="config.json", revision=revision))
+    return Path(
+        hf_hub_download(
+            repo_id=model_id, filename="config.json", revision=revision, etag_timeout=HUB_TIMEOUT_S
+        )
+    )
+
+
+def _scrub(text: str) -> str:
+    """Never let a token reach a message, even when a library puts one in its error text."""
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_TOKEN"):
+        token = os.environ.get(name, "").strip()
+        if len(token) >= 8:
+            text = text.replace(token, "***")
+    return text
 
 
 def resolve(
@@ -181,6 +208,7 @@ def resolve(
     except Exception as exc:  # network errors, gated or missing repos: all become a diagnostic
         tried.append("hub")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = _scrub(first)
         return ResolvedModel(model_id, "unresolved", tried=tried, problem=f"hub lookup failed: {first[:200]}")
     return _keep(_from_file(model_id, "hub", path), revision, disk_cache)
 
