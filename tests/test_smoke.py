@@ -275,6 +275,18 @@ def test_memory_check_against_vram_and_estimate() -> None:
     assert not over.ok and "over --vram" in over.summary
 
 
+def test_memory_estimate_for_the_gpu_comparison_runs_without_a_gpu(tmp_path: Path) -> None:
+    from lora_lint.smoke.runner import _predict, memory_estimate
+
+    spec = extract(load_path(str(_write(tmp_path, "gpt2.yaml", GPT2)))[0])[0]
+    entry = catalogue.lookup("gpt2")
+    assert entry is not None
+    built, prediction = _predict(shrink(entry.config_dict()).config, "gpt2", spec, None)
+    small = memory_estimate(built, prediction, spec, 32, 2, "float32")
+    large = memory_estimate(built, prediction, spec, 128, 4, "float32")
+    assert small is not None and large is not None and 0 < small < large
+
+
 def test_progress_bar_only_on_a_terminal() -> None:
     stream = io.StringIO()
     Progress(4, "smoke", stream).update(2, 1.5)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -18,17 +17,15 @@ if TYPE_CHECKING:
 
 HELP = "smoke-train LoRA configs for a few steps (shrunk model, random weights) and check they really train"
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(gib|gb|g|mib|mb|m)?\s*$", re.IGNORECASE)
-_UNITS = {None: 1024**3, "gib": 1024**3, "g": 1024**3, "gb": 10**9, "mib": 1024**2, "m": 1024**2, "mb": 10**6}
-
 
 def parse_size(text: str) -> int:
-    """``24`` / ``24GiB`` / ``24G`` (GiB), ``24GB`` (10^9), ``512MiB``: bytes."""
-    match = _SIZE.match(text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a memory size: `{text}` (e.g. 24, 24GiB, 80GB)")
-    unit = match.group(2).lower() if match.group(2) else None
-    return int(float(match.group(1)) * _UNITS[unit])
+    """``24``, ``24GB``, ``512MB``: bytes (GB means GiB, as in ``suggest --vram``)."""
+    from lora_lint.assist.memory import parse_vram
+
+    try:
+        return int(parse_vram(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(text: str) -> int:

@@ -215,27 +215,27 @@ def _resolve(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> tupl
 
 def _choose_config(
     spec: LoraSpec, config: dict[str, Any], options: SmokeOptions, weights: Path | None, result: SmokeResult
-) -> tuple[dict[str, Any], Any]:
-    """The config to build (shrunk unless full size or weights) and its static prediction."""
+) -> tuple[dict[str, Any], Any, Any]:
+    """The config to build (shrunk unless full size or weights), its meta build and static prediction."""
     model_id = result.model_id or ""
     if weights is not None or options.full_size:
         result.build = "weights" if weights is not None else "full-size"
-        _, prediction = _predict(config, model_id, spec, options.auto_class)
-        return config, prediction
+        built, prediction = _predict(config, model_id, spec, options.auto_class)
+        return config, built, prediction
     result.build = "shrunk"
     layers = max(LAYERS, min_layers_for(spec.kwargs()))
     shrunk = shrink(config, layers=layers).config
-    _, prediction = _predict(shrunk, model_id, spec, options.auto_class)
+    built, prediction = _predict(shrunk, model_id, spec, options.auto_class)
     if not prediction.ok:
         full_built, full_prediction = _predict(config, model_id, spec, options.auto_class)
         if full_prediction.ok and full_built.inventory.num_layers:
             every = full_built.inventory.num_layers
             shrunk = shrink(config, layers=every).config
-            _, prediction = _predict(shrunk, model_id, spec, options.auto_class)
+            built, prediction = _predict(shrunk, model_id, spec, options.auto_class)
             result.notes.append(
                 f"kept all {every} layers: with {layers} the config matches nothing PEFT can wrap"
             )
-    return shrunk, prediction
+    return shrunk, built, prediction
 
 
 def _rows_and_tokenizer(options: SmokeOptions, weights: Path | None) -> tuple[Any, Any, str]:
@@ -259,21 +259,19 @@ def _rows_and_tokenizer(options: SmokeOptions, weights: Path | None) -> tuple[An
 
 
 def memory_estimate(
-    config: dict[str, Any], spec: LoraSpec, seq_len: int, batch_size: int, dtype: str
+    built: Any, prediction: Any, spec: LoraSpec, seq_len: int, batch_size: int, dtype: str
 ) -> int | None:
-    """Bytes the suggest command's estimate expects for this run, or None when it is not available."""
+    """Bytes the suggest command's estimate (lora_lint.assist.memory) expects for this run."""
     try:
-        from lora_lint.assist import memory  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    estimate = getattr(memory, "smoke_estimate_bytes", None)
-    if estimate is None:
-        return None
-    try:
-        value = estimate(config, spec.kwargs(), seq_len=seq_len, batch_size=batch_size, dtype=dtype)
+        from lora_lint.assist import memory
+
+        settings = memory.Settings(dtype=dtype, seq_len=seq_len, batch_size=batch_size)
+        dropout = spec.value("lora_dropout", 0.0)
+        dropout = float(dropout) if isinstance(dropout, (int, float)) else 0.0
+        found = memory.estimate(memory.shape_of(built), prediction, built, settings, lora_dropout=dropout)
     except Exception:
         return None
-    return int(value) if isinstance(value, (int, float)) and value > 0 else None
+    return int(found.total) if found.total > 0 else None
 
 
 def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
@@ -289,7 +287,7 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
     dtype = T.torch_dtype(options.dtype)
     config, location = _resolve(spec, options, result)
     weights = T.weights_folder(location)
-    cfg, prediction = _choose_config(spec, config, options, weights, result)
+    cfg, built, prediction = _choose_config(spec, config, options, weights, result)
     if prediction.failure is not None:
         raise SetupFailure(f"PEFT would raise on this model: {prediction.failure.message}")
     cfg_obj = T.config_object(cfg)
@@ -382,5 +380,5 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
     )
     if cuda and peak is not None:
         result.figures["peak_memory_bytes"] = peak
-        estimate = memory_estimate(cfg, spec, seq_len, batch_size, options.dtype)
+        estimate = memory_estimate(built, prediction, spec, seq_len, batch_size, options.dtype)
         result.checks.append(C.memory_check(peak, estimate, options.vram_bytes))
