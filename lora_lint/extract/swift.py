@@ -119,11 +119,9 @@ def _spec(doc: Document, data: dict[Any, Any], scope: KeyPath, model: ModelRef |
     else:
         path = (*scope, "target_modules") if "target_modules" in data else None
         if isinstance(targets, str):
-            spec.fields["target_modules"] = (
-                Field(targets, path)
-                if targets.lower() not in SHORTHANDS
-                else Field([targets], path, (doc.span(path or scope),))
-            )
+            # swift's target_modules is a list of names; one string is one name (regexes go in
+            # target_regex), so it is matched as a name, not as a PEFT regex.
+            spec.fields["target_modules"] = Field([targets], path, (doc.span(path or scope),))
         else:
             spec.fields["target_modules"] = Field(targets, path)
         value = spec.fields["target_modules"].value
