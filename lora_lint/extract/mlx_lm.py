@@ -33,7 +33,7 @@ def _is_mlx(data: dict[Any, Any]) -> bool:
         return False
     if isinstance(data.get("lora_parameters"), dict):
         return True
-    return "fine_tune_type" in data and "model" in data
+    return "model" in data and ("fine_tune_type" in data or "lora_layers" in data)
 
 
 def _expand(
