@@ -126,3 +126,16 @@ def test_end_to_end_suppresses_the_real_diagnostic(tmp_path: Path, monkeypatch: 
     assert code == 0
     assert [(line, c) for line, c, _ in found] == [(3, "LL100"), (4, "LL100")]
     assert run_json("a.yaml", "--strict")[0] == 1
+
+
+def test_python_files_use_real_comments(tmp_path: Path) -> None:
+    path = tmp_path / "train.py"
+    path.write_text(
+        'note = "# lora-lint: disable=LL002"\n'
+        "config = LoraConfig(target_modules=['c_attn', 'c_proj'])  # lora-lint: disable=LL002\n"
+    )
+    found = scan(str(path), path.read_text())
+    assert [(d.line, d.codes) for d in found.directives] == [(2, ("LL002",))]
+    assert apply_policy([diag(str(path), 2), diag(str(path), 1)], [str(path)], Policy()) == [
+        diag(str(path), 1)
+    ]
