@@ -30,13 +30,28 @@ SKIP_DIRS = frozenset(
 
 
 def _is_venv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file()
+    try:
+        return (path / "pyvenv.cfg").is_file()
+    except OSError:  # a folder we may not enter
+        return False
 
 
 def walk(root: Path, suffixes: tuple[str, ...] = CONFIG_SUFFIXES) -> Iterator[Path]:
-    """Files under ``root`` with a config suffix, sorted, without following directory symlink loops."""
+    """Files under ``root`` with a config suffix, sorted, without following directory symlink loops.
+
+    A folder that cannot be listed is yielded itself, so that loading it reports why (nothing is
+    skipped silently).
+    """
     seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+    unreadable: list[str] = []
+
+    def note(error: OSError) -> None:
+        if error.filename is not None:
+            unreadable.append(str(error.filename))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=note):
+        while unreadable:
+            yield Path(unreadable.pop(0))
         current = Path(dirpath)
         try:
             stat = current.stat()
@@ -56,6 +71,7 @@ def walk(root: Path, suffixes: tuple[str, ...] = CONFIG_SUFFIXES) -> Iterator[Pa
         for name in sorted(filenames):
             if name.endswith(suffixes):
                 yield current / name
+    yield from (Path(name) for name in unreadable)
 
 
 def discover(paths: Iterable[str], suffixes: tuple[str, ...] = CONFIG_SUFFIXES) -> Iterator[str]:

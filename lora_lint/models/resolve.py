@@ -120,13 +120,33 @@ def _from_cache(model_id: str) -> Path | None:
 def _from_hub(model_id: str, revision: str | None) -> Path:
     os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", str(int(HUB_TIMEOUT_S)))
     os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", str(int(HUB_TIMEOUT_S)))
-    from huggingface_hub import hf_hub_download
+    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
 
+    # One HEAD request without retries first: when the hub cannot be reached, or the repository is
+    # missing or gated, this fails at once (hf_hub_download alone retries for ~25 s, logging as it goes).
+    get_hf_file_metadata(hf_hub_url(model_id, "config.json", revision=revision), timeout=HUB_TIMEOUT_S)
     return Path(
         hf_hub_download(
             repo_id=model_id, filename="config.json", revision=revision, etag_timeout=HUB_TIMEOUT_S
         )
     )
+
+
+_HUB_ERRORS = {  # huggingface_hub exception class names, most specific first
+    "GatedRepoError": "the model is gated: accept its terms on huggingface.co and set HF_TOKEN",
+    "RepositoryNotFoundError": "no such model on the hub (or it is private: set HF_TOKEN)",
+    "RevisionNotFoundError": "no such revision of the model on the hub",
+    "RemoteEntryNotFoundError": "the model repository has no config.json",
+}
+
+
+def _hub_problem(exc: BaseException) -> str:
+    names = [cls.__name__ for cls in type(exc).__mro__]
+    for name, text in _HUB_ERRORS.items():
+        if name in names:
+            return text
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"cannot reach the hub ({first[:200]})"
 
 
 def _scrub(text: str) -> str:
@@ -207,8 +227,7 @@ def resolve(
         path = _from_hub(model_id, revision)
     except Exception as exc:  # network errors, gated or missing repos: all become a diagnostic
         tried.append("hub")
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        first = _scrub(first)
+        first = _scrub(_hub_problem(exc))
         return ResolvedModel(model_id, "unresolved", tried=tried, problem=f"hub lookup failed: {first[:200]}")
     return _keep(_from_file(model_id, "hub", path), revision, disk_cache)
 
