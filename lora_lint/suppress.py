@@ -204,7 +204,11 @@ def apply_policy(diagnostics: list[Diagnostic], paths: list[str], policy: Policy
                 continue
             if directive.codes is None:
                 if not directive.used:
-                    extra.append(ll100.diagnostic(path, directive.span, "suppression silences nothing"))
+                    extra.append(
+                        ll100.diagnostic(
+                            path, directive.span, "suppression silences nothing", "remove the comment"
+                        )
+                    )
                 continue
             unused = [c for c in directive.codes if c not in directive.used and policy.enabled(c, path)]
             if unused:
