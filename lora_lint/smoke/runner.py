@@ -162,7 +162,10 @@ def smoke_spec(spec: LoraSpec, path: str, options: SmokeOptions) -> SmokeResult:
     started = time.perf_counter()
     threads = _threads()
     try:
-        _run(spec, options, result)
+        from lora_lint.smoke.train import quiet
+
+        with quiet():
+            _run(spec, options, result)
     except (SetupFailure, BuildError, DataError, UnsupportedModel, ValueError) as exc:
         result.checks.insert(0, Check("setup", False, getattr(exc, "message", None) or _first_line(exc)))
     except Exception as exc:
@@ -331,8 +334,6 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
         # A shrunk model's matrices are tiny: one thread is ~10x faster than several that spin
         # waiting on each other (measured on a loaded 2-core machine).
         _threads(1)
-    if cuda:
-        torch.cuda.reset_peak_memory_stats(device)
     build_start = time.perf_counter()
     model = T.build_model(cfg, auto_class, device, dtype, options.seed, weights)
     peft_model = T.apply_peft(model, spec.kwargs(), spec.task_type)
@@ -357,6 +358,9 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
     frozen = C.snapshot(peft_model)
     before, _ = T.evaluate(peft_model, batch, target)
     progress = T.Progress(options.steps, f"smoke {result.path}", options.progress_stream, options.progress)
+    if cuda:
+        # The peak of the training steps: weights, adapter, optimizer state, activations.
+        torch.cuda.reset_peak_memory_stats(device)
     log = T.train(peft_model, batch, options.steps, lr, target, progress)
     peak = int(torch.cuda.max_memory_allocated(device)) if cuda else None
     after, reference = T.evaluate(peft_model, batch, target)
