@@ -139,7 +139,7 @@ class Inventory:
             "model_type": self.model_type,
             "auto_class": self.auto_class,
             "model_class": self.model_class,
-            "modules": [[getattr(row, f) for f in _ROW_FIELDS] for row in self.modules],
+            "modules": [[_plain(getattr(row, f)) for f in _ROW_FIELDS] for row in self.modules],
             "parameters": [[p.module, p.name, list(p.shape), p.is_transposed] for p in self.parameters],
             "param_names": self.param_names,
             "total_params": self.total_params,
@@ -192,6 +192,10 @@ class Inventory:
             moe_conversion=data["moe_conversion"],
             output_lookup_failed=bool(data["output_lookup_failed"]),
         )
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 _ROW_FIELDS = (
