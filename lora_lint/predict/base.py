@@ -86,7 +86,7 @@ def classify_failure(exc: BaseException, stage: str) -> Failure:
         or "no `target_modules` passed" in low
     ):
         kind = "no-match"
-    elif "is not supported" in low or "not supported. currently" in low or "not a valid target" in low:
+    elif "is not supported" in low or "not supported. currently" in low:
         kind = "unsupported"
     elif "layers_to_transform" in low or "layers_pattern" in low:
         kind = "layers"

@@ -12,6 +12,7 @@ Why is this bad
 
 Example
     base_model_name_or_path: gpt2
+    r: 8
     target_modules: [c_attn, q_proj]
 
 Use instead

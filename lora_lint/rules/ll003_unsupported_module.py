@@ -11,6 +11,7 @@ Why is this bad
 
 Example
     base_model_name_or_path: gpt2
+    r: 8
     target_modules: [attn]
 
 Use instead

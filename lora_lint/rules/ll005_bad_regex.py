@@ -13,6 +13,7 @@ Why is this bad
 
 Example
     base_model_name_or_path: meta-llama/Llama-2-7b-hf
+    r: 8
     target_modules: "q_proj"
 
 Use instead

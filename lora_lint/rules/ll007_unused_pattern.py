@@ -12,6 +12,7 @@ Why is this bad
 
 Example
     base_model_name_or_path: meta-llama/Llama-2-7b-hf
+    r: 8
     target_modules: [q_proj, v_proj]
     rank_pattern: {o_proj: 16}
 

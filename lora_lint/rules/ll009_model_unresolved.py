@@ -12,6 +12,7 @@ Why is this bad
 
 Example
     base_model_name_or_path: my-org/private-model
+    r: 8
     target_modules: [q_proj]
 
 Use instead

@@ -12,6 +12,7 @@ Why is this bad
 
 Example
     base_model_name_or_path: ./models/custom-arch    # config.json with auto_map
+    r: 8
     target_modules: [Wqkv]
 
 Use instead

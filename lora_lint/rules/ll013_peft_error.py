@@ -11,6 +11,7 @@ Why is this bad
 
 Example
     base_model_name_or_path: gpt2
+    r: 8
     target_modules: [c_attn]
     target_parameters: [attn.c_attn.weight]
 
