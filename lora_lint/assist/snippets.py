@@ -154,22 +154,58 @@ def _suffix_regex(entry: str) -> str:
     return r"(?:.*\.)?" + re.escape(entry)
 
 
+_TT_FAMILIES = (
+    "code_llama2",
+    "llama3_2_vision",
+    "llama3_3",
+    "llama3_2",
+    "llama3_1",
+    "llama3",
+    "llama2",
+    "mistral",
+    "gemma2",
+    "gemma",
+    "phi3",
+    "phi4",
+    "qwen2_5",
+    "qwen2",
+    "qwen3",
+)
+
+
+def torchtune_builder(model_id: str) -> str | None:
+    """The torchtune LoRA builder for a Hugging Face id, from the torchtune adapter's own table."""
+    from lora_lint.extract.torchtune import BUILDERS
+    from lora_lint.models import catalogue
+
+    entry = catalogue.lookup(model_id)
+    ids = {model_id.lower()} | ({i.lower() for i in entry.all_ids} if entry is not None else set())
+    for builder, hf_id in BUILDERS.items():
+        if hf_id.lower() in ids:
+            family = next((f for f in _TT_FAMILIES if builder.startswith(f)), None)
+            if family is not None:
+                return f"torchtune.models.{family}.lora_{builder}"
+    return None
+
+
 def torchtune(suggestion: Suggestion, result: StrategyResult) -> str:
     opts = suggestion.options
     inv = suggestion.inventory
+    builder = torchtune_builder(suggestion.loaded.model_id)
     family = TORCHTUNE.get(inv.model_type)
-    if family is None:
+    if builder is None and family is None:
         return (
             f"# torchtune has no builder for model_type `{inv.model_type}`; it builds its own module tree, "
             "so use the peft, trl or axolotl snippet\n"
         )
+    component = builder or f"torchtune.models.<{family}>.lora_<size>  # the builder for this checkpoint"
     modules = result.spelling.modules if result.spelling is not None else frozenset()
     kinds = {inv.role(n).kind for n in modules}
     attention = [name for kind, name in TORCHTUNE_ATTENTION.items() if kind in kinds]
     mlp = any(inv.role(n).group in {"mlp", "experts"} for n in modules)
     lines = [
         "model:",
-        f"  _component_: torchtune.models.<{family}>.lora_<size>  # the builder for this checkpoint",
+        f"  _component_: {component}",
         f"  lora_attn_modules: {flow(attention)}",
         f"  apply_lora_to_mlp: {scalar(mlp)}",
         "  apply_lora_to_output: false",
