@@ -179,6 +179,23 @@ class _Walker:
             self.doc.key_spans.pop(stale, None)
 
 
+def _problem(exc: yaml.MarkedYAMLError, text: str) -> str:
+    problem = str(exc.problem or exc.context or "invalid YAML").strip()
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        return f"refusing to construct: {problem}"
+    mark = exc.problem_mark
+    if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+        return f"{problem}: a tab (YAML indents with spaces only)"
+    if exc.problem and exc.context and exc.context_mark is not None:
+        return f"{problem} ({exc.context.strip()} at line {exc.context_mark.line + 1})"
+    return problem
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line + 1)
+    return lines[line][column : column + 1] if line < len(lines) else ""
+
+
 def load_yaml(path: str, text: str) -> list[Document]:
     """Every document of a YAML stream, each with spans; raises LoadError with a position."""
     docs: list[Document] = []
@@ -195,11 +212,7 @@ def load_yaml(path: str, text: str) -> list[Document]:
             docs.append(doc)
             index += 1
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        if isinstance(exc, yaml.constructor.ConstructorError):
-            problem = f"refusing to construct: {problem}"
-        raise LoadError(str(problem).strip(), _mark_span(mark)) from None
+        raise LoadError(_problem(exc, text), _mark_span(exc.problem_mark or exc.context_mark)) from None
     except yaml.YAMLError as exc:
         raise LoadError(f"invalid YAML: {exc}") from None
     except RecursionError:
