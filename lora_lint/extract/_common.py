@@ -22,6 +22,10 @@ _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0", "none", "null", ""}
 
 
+def looks_like_regex(value: str) -> bool:
+    return any(ch in "*+?[](){}|^$\\" for ch in value)
+
+
 def mapping(value: Any) -> dict[Any, Any] | None:
     return value if isinstance(value, dict) else None
 

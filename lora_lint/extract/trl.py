@@ -36,10 +36,6 @@ DEFAULTS = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05}
 _MARKERS = ("lora_target_modules", "lora_r", "lora_modules_to_save", "lora_target_parameters")
 
 
-def looks_like_regex(value: str) -> bool:
-    return any(ch in "*+?[](){}|^$\\" for ch in value)
-
-
 def _is_trl(data: dict[Any, Any]) -> bool:
     if "model_name_or_path" not in data or "finetuning_type" in data or "adapter" in data:
         return False
@@ -92,7 +88,7 @@ def extract(doc: Document) -> Iterator[LoraSpec]:
     if found is not None and isinstance(found.value, list) and len(found.value) == 1:
         entry = str(found.value[0])
         spec.fields["target_modules"] = Field(entry, found.path, (found.entry_span(doc, 0),))
-        if entry.lower() != "all-linear" and not looks_like_regex(entry):
+        if entry.lower() != "all-linear" and not c.looks_like_regex(entry):
             assert found.path is not None
             c.note(
                 spec,
