@@ -17,6 +17,7 @@ import pytest
 
 from lora_lint.diagnostics import Severity
 from lora_lint.extract import extract
+from lora_lint.extract.spec import LoraSpec
 from lora_lint.lint import LintResult, Settings, lint_paths
 from lora_lint.load import load_text
 from lora_lint.models.roles import tower_of
@@ -123,8 +124,8 @@ def test_every_framework_has_both_fixtures() -> None:
 # --- transforms, one by one -----------------------------------------------------------------
 
 
-def _specs(name: str, text: str) -> list:  # type: ignore[type-arg]
-    specs = []
+def _specs(name: str, text: str) -> list[LoraSpec]:
+    specs: list[LoraSpec] = []
     for doc in load_text(name, text):
         specs.extend(extract(doc))
     return specs
