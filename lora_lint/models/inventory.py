@@ -272,8 +272,8 @@ def _config_object(config: dict[str, Any], trust_remote_code: bool) -> Any:
                     remote_code=True,
                 )
             raise BuildError(
-                f"model_type `{model_type}` needs remote code, which is only supported for local "
-                "model folders"
+                f"model_type `{model_type}` is defined by code in the model repository (`auto_map`); "
+                "lora-lint does not import repository code yet, even with --trust-remote-code"
             )
         raise BuildError(
             f"unknown model_type `{model_type}` for transformers; upgrade transformers or "
