@@ -177,6 +177,15 @@ def test_bert_shaped_config_passes(tmp_path: Path) -> None:
     assert loss is not None and "perplexity_before" not in loss.figures  # a classifier has no perplexity
 
 
+def test_sequence_length_is_capped_by_a_learned_position_table(tmp_path: Path) -> None:
+    spec = extract(load_path(str(_write(tmp_path, "bert.yaml", BERT)))[0])[0]
+    options = SmokeOptions(steps=2, offline=True, device="cpu", seq_len=600, batch_size=1)
+    result = smoke_spec(spec, "bert.yaml", options)
+    assert result.settings["seq_len"] == 510  # BERT has 512 positions
+    assert result.settings["seq_len_from"] == "command line; the model has 510 positions"
+    assert result.ok, [c.summary for c in result.checks]
+
+
 # --------------------------------------------------------------------------- broken configs fail
 
 

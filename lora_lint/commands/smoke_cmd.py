@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from lora_lint.smoke.runner import DEFAULT_STEPS, SmokeOptions, SmokeResult
 
@@ -48,7 +48,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def add_training_arguments(parser: argparse.ArgumentParser | Any) -> None:
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The smoke-run options (shared with ``lora-lint PATH --smoke``)."""
     parser.add_argument(
         "--steps", type=_positive_int, default=DEFAULT_STEPS, help=f"training steps (default {DEFAULT_STEPS})"
@@ -193,4 +193,8 @@ def smoke_after_lint(result: LintResult, settings: Settings, fmt: str, rendered:
     text = render_text(results)
     if skipped:
         text += f"smoke: {skipped} config{'s' if skipped != 1 else ''} with lint errors not smoke-trained\n"
+    if fmt != "text":
+        # Machine formats (github, sarif) stay parseable: the smoke report goes to stderr.
+        sys.stderr.write(text)
+        return rendered, failed
     return rendered + "\n" + text, failed

@@ -120,23 +120,16 @@ def _architecture(cfg: Any) -> dict[str, Any]:
     return out
 
 
-def _max_positions(cfg: Any) -> int | None:
-    if (
-        getattr(cfg, "position_embedding_type", "absolute") not in ("absolute", None)
-        and cfg.model_type != "bert"
-    ):
-        return None
-    value = getattr(cfg, "max_position_embeddings", None)
-    if isinstance(value, int) and cfg.model_type in {
-        "gpt2",
-        "bert",
-        "roberta",
-        "distilbert",
-        "opt",
-        "xlm-roberta",
-    }:
-        return value - 2 if cfg.model_type in {"roberta", "xlm-roberta", "opt"} else value
-    return None
+def _max_positions(built: Any) -> int | None:
+    """Longest sequence a learned position table allows (2 kept for padding offsets), if any."""
+    sizes = [
+        row.in_features
+        for row in built.inventory.modules
+        if row.cls.endswith("Embedding")
+        and row.in_features
+        and ("pos" in row.name.rsplit(".", 1)[-1].lower() or row.name.endswith("wpe"))
+    ]
+    return min(sizes) - 2 if sizes else None
 
 
 def _setting(given: float | None, found: Any, default: float, cap: float | None) -> tuple[float, str]:
@@ -310,7 +303,7 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
         options.batch_size, found.batch_size, DEFAULT_BATCH, SHRUNK_MAX_BATCH if shrunk else None
     )
     seq_len, batch_size = max(2, int(seq)), max(1, int(bs))
-    limit = _max_positions(cfg_obj)
+    limit = _max_positions(built)
     if limit is not None and seq_len > limit:
         seq_len, seq_from = limit, f"{seq_from}; the model has {limit} positions"
     rows, tokenizer, source = _rows_and_tokenizer(options, weights)
