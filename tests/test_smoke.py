@@ -345,6 +345,13 @@ def test_lint_smoke_skips_configs_with_errors(tmp_path: Path) -> None:
     assert doc["smoke"]["ok"] is True
 
 
+def test_unreadable_config_fails_with_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "broken.yaml", "lora:\n  r: 8\n  target_modules: [c_attn\n")
+    code, out = _cli("smoke", str(path), "--offline")
+    assert code == 1 and "FAIL setup" in out and "cannot read the config" in out
+    assert re.search(r"broken\.yaml:\d+", out) and "Traceback" not in out
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_path_reports_peak_memory(tmp_path: Path) -> None:
     spec = extract(load_path(str(_write(tmp_path, "gpt2.yaml", GPT2)))[0])[0]

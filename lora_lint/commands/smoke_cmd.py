@@ -166,7 +166,7 @@ def smoke_after_lint(result: LintResult, settings: Settings, fmt: str, rendered:
             span = config.spec.document.span(config.spec.location)
             by_file.setdefault(file.path, []).append((span.line, span.end_line))
     results: list[SmokeResult] = []
-    skipped = 0
+    skipped = not_peft = 0
     for file in result.files:
         inside = by_file.get(file.path, [])
         for config in file.configs:
@@ -183,16 +183,22 @@ def smoke_after_lint(result: LintResult, settings: Settings, fmt: str, rendered:
             if blocked:
                 skipped += 1
                 continue
+            if not config.spec.peft_applies:
+                not_peft += 1
+                continue
             results.append(smoke_spec(config.spec, file.path, options))
     failed = any(not r.ok for r in results)
     if fmt == "json":
         doc = json.loads(rendered)
         doc["smoke"] = clean(document(results))
         doc["smoke"]["skipped"] = skipped
+        doc["smoke"]["not_peft"] = not_peft
         return json.dumps(doc, indent=2, allow_nan=False) + "\n", failed
     text = render_text(results)
     if skipped:
         text += f"smoke: {skipped} config{'s' if skipped != 1 else ''} with lint errors not smoke-trained\n"
+    if not_peft:
+        text += f"smoke: {not_peft} config{'s' if not_peft != 1 else ''} not trained through PEFT skipped\n"
     if fmt != "text":
         # Machine formats (github, sarif) stay parseable: the smoke report goes to stderr.
         sys.stderr.write(text)
