@@ -289,8 +289,12 @@ def _config_object(config: dict[str, Any], trust_remote_code: bool) -> Any:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
+    """The reason on one line; a first line that only introduces the next ("...:") keeps it."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    text = lines[0] if not lines[0].endswith(":") or len(lines) == 1 else f"{lines[0]} {lines[1]}"
+    return text[:300]
 
 
 def choose_auto_class(
@@ -449,10 +453,14 @@ def inventory_of(model: Any, model_id: str, auto_class: str, key: str = "") -> I
     total = sum(p.numel() for p in model.parameters())
     output, output_ok = _embedding(model, "get_output_embeddings")
     inputs, _ = _embedding(model, "get_input_embeddings")
-    tied_keys = getattr(model, "_tied_weights_keys", None)
-    tied = {str(k): str(v) for k, v in tied_keys.items()} if isinstance(tied_keys, dict) else {}
-    if isinstance(tied_keys, (list, tuple)) and output and inputs:
-        tied = {f"{output}.weight": f"{inputs}.weight"}
+    # Tied weights are parameters shared by identity (transformers' _tied_weights_keys only says which
+    # weights *may* be tied; whether they are depends on the config).
+    first_name: dict[int, str] = {}
+    tied: dict[str, str] = {}
+    for pname, param in model.named_parameters(remove_duplicate=False):
+        owner = first_name.setdefault(id(param), pname)
+        if owner != pname:
+            tied[pname] = owner
     indices = {layer_index(row.name, None) for row in rows if row.wrappable}
     indices.discard(None)
     num_layers = max(i for i in indices if i is not None) + 1 if indices else None
