@@ -29,7 +29,7 @@ from typing import Any
 from lora_lint.models.inventory import BuildError, Inventory
 from lora_lint.report.versions import tools
 
-FORMAT = 1
+FORMAT = 2
 INVENTORIES = "inventories"
 CONFIGS = "configs"
 ENV_DIR = "LORA_LINT_CACHE_DIR"
