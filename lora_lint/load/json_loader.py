@@ -131,7 +131,7 @@ class _Parser:
             if key in first_seen:
                 self.doc.duplicates.append(Duplicate(key_path, key_span, first_seen[key]))
                 self.forget(key_path)
-            first_seen[key] = key_span
+            first_seen.setdefault(key, key_span)
             self.doc.key_spans[key_path] = key_span
             self.expect(":")
             begin = len(self.written)

@@ -164,7 +164,7 @@ class _Walker:
             if key in first_seen or key in merged:
                 self.forget(key_path)
                 merged.discard(key)
-            first_seen[key] = key_span
+            first_seen.setdefault(key, key_span)
             self.doc.key_spans[key_path] = key_span
             start = len(self.written)
             out[key] = self.walk(value_node, key_path, depth + 1)

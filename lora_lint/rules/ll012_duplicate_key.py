@@ -42,10 +42,10 @@ def _label(path: KeyPath) -> str:
 
 def check_document(doc: Document, path: str) -> Iterator[Diagnostic]:
     """Duplicates the loader recorded in one document (called for documents holding a LoRA config)."""
-    seen: set[tuple[KeyPath, int, int]] = set()
+    seen: set[tuple[int, int]] = set()
     for dup in doc.duplicates:
-        ident = (dup.path, dup.span.line, dup.span.column)
-        if ident in seen:  # a mapping merged in more than once (YAML `<<`) records it again
+        ident = (dup.span.line, dup.span.column)
+        if ident in seen:  # a mapping merged in elsewhere (YAML `<<`) records the same key again
             continue
         seen.add(ident)
         yield Diagnostic(
