@@ -158,7 +158,7 @@ def estimate(
 ) -> Estimate:
     """Bytes for one training step of the predicted adapter (see the module docstring)."""
     trainable = prediction.trainable or 0
-    frozen = max(shape.total_params - trainable, 0)
+    frozen = shape.total_params  # the base model; LoRA weights and modules_to_save copies are extra
     d = settings.compute_bytes
     if settings.quantize:
         quantized = min(shape.quantizable_params, frozen)
