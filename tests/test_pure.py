@@ -468,3 +468,24 @@ def test_corpus_pure_equals_peft(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     if counts["predicted"] == 0:
         pytest.skip("no corpus config resolved to a model")
     assert counts["covered"] >= counts["fallback"], counts
+
+
+def test_newer_peft_goes_to_peft_and_says_so_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lora_lint.extract.spec import Field, LoraSpec
+    from lora_lint.lint import Session, Settings
+    from lora_lint.load.document import Document
+    from lora_lint.report import versions
+
+    real = versions.tools()
+    monkeypatch.setattr(versions, "tools", lambda: {**real, "peft": "0.99.0"})
+    session = Session(Settings(offline=True, disk_cache=False))
+    spec = LoraSpec(document=Document("x.json", "{}", {}), framework="peft", location=())
+    spec.fields = {"r": Field(4), "target_modules": Field(["c_attn"])}
+    first = session.predict(built("gpt2"), spec)
+    second = session.predict(built("gpt2"), spec)
+    assert first.engine == second.engine == "peft"
+    err = capsys.readouterr().err
+    assert err.count("peft 0.99.0 is newer than 0.21.2") == 1
+    assert pure.predict(built("gpt2").inventory, spec.kwargs()).trainable == first.trainable
