@@ -392,6 +392,32 @@ def render(**m: Any) -> str:
         "```",
         "",
         "The corpus and model configs are read from `../shared` next to the repository.",
+        "",
+        "## Why warm runs are cheap",
+        "",
+        (
+            "* **Inventory cache.** The first run that meets a model builds it on the meta device and writes its "
+            "inventory (module names, classes, shapes, wrappable flags, tied and shared parameters, output "
+            "embedding, fused-expert parameters) to `$LORA_LINT_CACHE_DIR`, else `$XDG_CACHE_HOME/lora-lint`, "
+            "else `~/.cache/lora-lint`. The key is the resolved config.json's content, the auto class, the task "
+            "type and the versions of torch, transformers, peft and lora-lint, so upgrading any of them rebuilds. "
+            "Hub and Hugging Face cache config.json files (and catalogue answers) are kept there too, so a second "
+            "run needs no network and does not import huggingface_hub. Writes are atomic (temporary file + rename); "
+            "an unreadable entry is ignored and rebuilt. `--no-cache` bypasses it; `lora-lint cache info` and "
+            "`lora-lint cache clear` show and empty it."
+        ),
+        (
+            "* **Pure-Python matcher.** On the cached inventory, `lora_lint/predict/pure.py` re-does PEFT's "
+            "targeting and counting (list/regex/all-linear, exclude_modules, modules_to_save, layer selection, "
+            "rank/alpha patterns, >= 20-name condensation, target_parameters, bias modes, DoRA, lora_bias) without "
+            "importing torch, transformers or peft. tests/test_pure.py proves it equal to `get_peft_model` on "
+            "generated cases over eight architectures and on every corpus config. What it does not re-implement "
+            "(the transformers-v5 MoE rewrite for Mixtral/Qwen-MoE-style models, ensure_weight_tying, "
+            "layer_replication, trainable_token_indices, init methods, variants, unknown fields) goes to PEFT "
+            "automatically; `--exact` always uses PEFT. With a peft newer than the one it was proven against, "
+            "every prediction uses PEFT and lora-lint says so once on stderr. The JSON report's `engine` field "
+            "says which path answered (`pure` or `peft`)."
+        ),
     ]
     return "\n".join(lines) + "\n"
 
