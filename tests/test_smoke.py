@@ -272,6 +272,19 @@ def test_local_safetensors_weights_are_used(tmp_path: Path) -> None:
     assert result.ok, [c.summary for c in result.checks]
 
 
+@pytest.mark.parametrize("exact_limit", [C.EXACT_SNAPSHOT_BYTES, 0])
+def test_frozen_check_sees_a_changed_base_weight(monkeypatch: pytest.MonkeyPatch, exact_limit: int) -> None:
+    monkeypatch.setattr(C, "EXACT_SNAPSHOT_BYTES", exact_limit)  # 0: fingerprints, as for big models
+    model = torch.nn.Sequential(torch.nn.Linear(300, 300), torch.nn.Linear(300, 2))
+    model.requires_grad_(False)
+    before = C.snapshot(model)
+    assert C.frozen_check(before, model).ok
+    with torch.no_grad():
+        model[0].weight.mul_(1.001)
+    failed = C.frozen_check(before, model)
+    assert not failed.ok and failed.figures["changed"] == ["0.weight"]
+
+
 def test_merge_tolerance_depends_on_dtype() -> None:
     assert C.MERGE_TOLERANCE["float32"] < C.MERGE_TOLERANCE["float16"] < C.MERGE_TOLERANCE["bfloat16"]
 

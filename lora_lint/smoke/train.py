@@ -158,22 +158,26 @@ class _Target:
         return torch.nn.functional.mse_loss(hidden, self.value)
 
 
-def loss_of(model: Any, batch: Batch, target: _Target) -> Any:
-    output = model(**batch.all())
+def _loss(output: Any, target: _Target) -> Any:
     loss = getattr(output, "loss", None)
     return loss.float() if loss is not None else target.loss(output)
 
 
+def loss_of(model: Any, batch: Batch, target: _Target) -> Any:
+    return _loss(model(**batch.all()), target)
+
+
 def evaluate(model: Any, batch: Batch, target: _Target) -> tuple[float, Any]:
-    """Loss and outputs in eval mode (no dropout), without gradients."""
+    """Loss and outputs in eval mode (no dropout), without gradients, from one forward pass."""
     import torch
 
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            loss = float(loss_of(model, batch, target))
-            out = first_output(model(**batch.inputs)).detach().float().clone()
+            output = model(**batch.all())
+            loss = float(_loss(output, target))
+            out = first_output(output).detach().float().clone()
     finally:
         model.train(was_training)
     return loss, out
