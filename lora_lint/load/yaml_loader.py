@@ -13,6 +13,7 @@ Hostile input stays bounded:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -27,6 +28,7 @@ MAP_TAG = "tag:yaml.org,2002:map"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 VALUE_TAG = "tag:yaml.org,2002:value"
 STR_TAG = "tag:yaml.org,2002:str"
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 # Below this many possible nesting openers the composer cannot get near a stack overflow.
 _PRESCAN_ABOVE = 2000
 
@@ -70,10 +72,17 @@ def check_depth(text: str) -> None:
         parser.dispose()
 
 
+def _text_end(text: str) -> tuple[int, int]:
+    """Line and column just past the last character, counting line breaks as YAML does."""
+    lines = _LINE_BREAK.split(text)
+    return len(lines), len(lines[-1]) + 1
+
+
 class _Walker:
-    def __init__(self, loader: yaml.SafeLoader, doc: Document) -> None:
+    def __init__(self, loader: yaml.SafeLoader, doc: Document, end: tuple[int, int]) -> None:
         self.loader = loader
         self.doc = doc
+        self.end = end
         self.budget = MAX_NODES
         self.spans: dict[int, Span] = {}  # id(node) -> span; a node seen again is an alias expansion
         self.written: list[KeyPath] = []  # every path given a span, in order
@@ -82,7 +91,10 @@ class _Walker:
     def span(self, node: yaml.Node) -> Span:
         found = self.spans.get(id(node))
         if found is None:
-            found = self.spans[id(node)] = _span(node)
+            found = _span(node)
+            if (found.end_line, found.end_column) > self.end:  # libyaml ends a block past the last line
+                found = Span(*min((found.line, found.column), self.end), *self.end)
+            self.spans[id(node)] = found
         return found
 
     def spend(self, node: yaml.Node, depth: int) -> None:
@@ -204,11 +216,12 @@ def load_yaml(path: str, text: str) -> list[Document]:
         check_depth(text)
         loader = _Loader(text)
         index = 0
+        end = _text_end(text)
         while loader.check_node():
             node = loader.get_node()
             doc = Document(path=path, text=text, data=None, index=index, kind="yaml")
             if node is not None:
-                doc.data = _Walker(loader, doc).walk(node, (), 0)
+                doc.data = _Walker(loader, doc, end).walk(node, (), 0)
             docs.append(doc)
             index += 1
     except yaml.MarkedYAMLError as exc:
