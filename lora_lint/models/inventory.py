@@ -313,7 +313,12 @@ def choose_auto_class(
     arch = config.get("architectures")
     arch_name = arch[0] if isinstance(arch, list) and arch and isinstance(arch[0], str) else None
     supported: list[str] = []
-    for auto_name in AUTO_CLASSES:
+    # The usual auto classes first (in order), then every other task head transformers has
+    # (depth estimation, object detection, CTC, ...), for types none of the usual ones cover.
+    others = sorted(n for n in dir(transformers) if n.startswith("AutoModelFor") and n not in AUTO_CLASSES)
+    for auto_name in (*AUTO_CLASSES, *others):
+        if supported and auto_name not in AUTO_CLASSES:
+            break
         auto_cls = getattr(transformers, auto_name, None)
         mapping = getattr(auto_cls, "_model_mapping", None)
         if mapping is None:
@@ -500,8 +505,12 @@ def _embedding(model: Any, method: str) -> tuple[str | None, bool]:
     return name, found is None or name is not None
 
 
-def _one_line(module: Any) -> str:
-    return " ".join(repr(module).split())[:600]
+def _one_line(module: Any) -> str | None:
+    """``repr(module)`` on one line (as PEFT's error text has it); None when repr itself fails on meta."""
+    try:
+        return " ".join(repr(module).split())[:600]
+    except Exception:
+        return None
 
 
 def _peft_facts(model: Any, output: str | None, wrappable: tuple[type, ...]) -> dict[str, Any]:
@@ -521,6 +530,7 @@ def _peft_facts(model: Any, output: str | None, wrappable: tuple[type, ...]) -> 
                 first_param[id(param)] = full
     bias = {n: int(p.numel()) for n, p in model.named_parameters() if n == "bias" or n.endswith(".bias")}
     reprs = {n: _one_line(m) for n, m in model.named_modules() if n and not isinstance(m, wrappable)}
+    reprs = {n: text for n, text in reprs.items() if text is not None}
     seq_head = None
     if output is None:
         for attr in ("score", "classifier"):  # PEFT's SEQ_CLS_HEAD_NAMES, in its order
