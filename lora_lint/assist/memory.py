@@ -187,6 +187,13 @@ def estimate(
     )
 
 
+def for_prediction(
+    built: Built, prediction: Prediction, settings: Settings, lora_dropout: float = 0.0
+) -> Estimate:
+    """The estimate for any predicted adapter (e.g. a config being smoke-trained)."""
+    return estimate(shape_of(built), prediction, built, settings, lora_dropout)
+
+
 def parse_vram(text: str) -> float:
     """``8GB``, ``8``, ``16gib``, ``24 GB``, ``512MB`` -> bytes (GB means GiB, as cards are sold)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([gmt]i?b?)?\s*", text.lower())
@@ -198,4 +205,7 @@ def parse_vram(text: str) -> float:
 
 
 def gb(value: float) -> str:
-    return f"{value / GB:.2f} GB"
+    """Bytes in GB (GiB) from 1 GB up, in MB below."""
+    if value >= GB:
+        return f"{value / GB:.2f} GB"
+    return f"{value / 1024**2:.0f} MB"

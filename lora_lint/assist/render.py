@@ -11,9 +11,7 @@ from lora_lint.assist.suggest import STRATEGIES, Suggestion
 
 
 def size(value: float) -> str:
-    if value >= memory.GB:
-        return f"{value / memory.GB:.2f} GB"
-    return f"{value / 1024**2:.0f} MB"
+    return memory.gb(value)
 
 
 def _target_text(value: list[str] | str | None) -> str:

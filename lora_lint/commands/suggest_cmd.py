@@ -26,11 +26,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--vram", metavar="SIZE", help="GPU memory, e.g. 8GB (the guide's 4/8/16 GB tiers)")
     parser.add_argument("--framework", choices=FRAMEWORKS, default="peft", help="config snippet format")
-    parser.add_argument("--dtype", choices=("bfloat16", "float16", "float32"), default="bfloat16")
-    parser.add_argument("--quantize", choices=("none", "8bit", "4bit"), default="none")
+    parser.add_argument(
+        "--dtype", choices=("bfloat16", "float16", "float32"), default="bfloat16", help="base weights dtype"
+    )
+    parser.add_argument(
+        "--quantize", choices=("none", "8bit", "4bit"), default="none", help="bitsandbytes base weights"
+    )
     parser.add_argument("--seq-len", type=int, default=512, help="training sequence length (default 512)")
     parser.add_argument("--batch-size", type=int, default=1, help="micro-batch size (default 1)")
-    parser.add_argument("--gradient-checkpointing", action="store_true")
+    parser.add_argument(
+        "--gradient-checkpointing", action="store_true", help="estimate activations with checkpointing"
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_model_arguments(parser)
 
