@@ -199,6 +199,14 @@ def test_adapter_that_never_sees_its_input_fails_gradients(tmp_path: Path) -> No
     assert "trainable-count" not in _failed(result)
 
 
+def test_lora_on_a_tied_embedding_fails_merge(tmp_path: Path) -> None:
+    # GPT-2's wte is the output head too: merging the adapter changes the logits' projection.
+    result = _smoke(_write(tmp_path, "wte.yaml", GPT2.replace("[c_attn, c_proj]", "[wte, c_attn]")))
+    assert _failed(result) == {"merge"}
+    merge = result.check("merge")
+    assert merge is not None and "tied to the output head" in merge.summary
+
+
 def test_frozen_lora_weights_fail_gradients_and_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
