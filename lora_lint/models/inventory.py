@@ -315,7 +315,11 @@ def choose_auto_class(
     supported: list[str] = []
     # The usual auto classes first (in order), then every other task head transformers has
     # (depth estimation, object detection, CTC, ...), for types none of the usual ones cover.
-    others = sorted(n for n in dir(transformers) if n.startswith("AutoModelFor") and n not in AUTO_CLASSES)
+    others = sorted(
+        n
+        for n in dir(transformers)
+        if (n.startswith("AutoModelFor") or n == "AutoBackbone") and n not in AUTO_CLASSES
+    )
     for auto_name in (*AUTO_CLASSES, *others):
         if supported and auto_name not in AUTO_CLASSES:
             break
