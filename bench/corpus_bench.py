@@ -322,10 +322,12 @@ def render(**m: Any) -> str:
     speedup = baseline.wall / warm.wall if warm.wall else float("inf")
     cpu_speedup = baseline.cpu / warm.cpu if warm.cpu else float("inf")
     cold_ratio = cold.wall / baseline.wall if baseline.wall else float("inf")
-    big_peak = max((r.peak_mb for r in m["big"] if "cold" in r.label or "warm" in r.label), default=0.0)
+    big_peak = max((r.peak_mb for r in m["big"]), default=0.0)
 
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "**missed**"
+    def verdict(wall_ok: bool, cpu_ok: bool) -> str:
+        if wall_ok:
+            return "met"
+        return "**missed** on wall time, met on CPU time" if cpu_ok else "**missed**"
 
     lines = [
         "# Benchmarks",
@@ -370,19 +372,26 @@ def render(**m: Any) -> str:
         "",
         "## Targets (issue 4)",
         "",
-        "| target | measured | |",
-        "|---|---|---|",
-        f"| warm corpus run < 2 s | {warm.wall:.2f} s | {verdict(warm.wall < 2)} |",
-        f"| warm corpus run >= 30x faster than the baseline | {speedup:.1f}x | {verdict(speedup >= 30)} |",
+        "| target | wall | CPU | |",
+        "|---|---|---|---|",
+        f"| warm corpus run < 2 s | {warm.wall:.2f} s | {warm.cpu:.2f} s | {verdict(warm.wall < 2, warm.cpu < 2)} |",
+        (
+            f"| warm corpus run >= 30x faster than the baseline | {speedup:.1f}x | {cpu_speedup:.1f}x | "
+            f"{verdict(speedup >= 30, cpu_speedup >= 30)} |"
+        ),
         (
             f"| cold run no slower than the baseline | {cold.wall:.2f} s vs {baseline.wall:.2f} s | "
-            f"{verdict(cold.wall <= baseline.wall)} |"
+            f"{cold.cpu:.2f} s vs {baseline.cpu:.2f} s | "
+            f"{verdict(cold.wall <= baseline.wall, cold.cpu <= baseline.cpu)} |"
         ),
         (
-            f"| peak memory < 1.5 GB for a 70B / Mixtral-sized model | {big_peak:.0f} MB | "
-            f"{verdict(big_peak < 1536)} |"
+            f"| peak memory < 1.5 GB for a 70B / Mixtral-sized model | {big_peak:.0f} MB (peak RSS, any run) | | "
+            f"{verdict(big_peak < 1536, big_peak < 1536)} |"
         ),
-        f"| warm single small config < 0.3 s | {single.wall:.2f} s | {verdict(single.wall < 0.3)} |",
+        (
+            f"| warm single small config < 0.3 s | {single.wall:.2f} s | {single.cpu:.2f} s | "
+            f"{verdict(single.wall < 0.3, single.cpu < 0.3)} |"
+        ),
         "",
         "## Reproduce",
         "",
