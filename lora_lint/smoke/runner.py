@@ -264,7 +264,7 @@ def memory_estimate(
         settings = memory.Settings(dtype=dtype, seq_len=seq_len, batch_size=batch_size)
         dropout = spec.value("lora_dropout", 0.0)
         dropout = float(dropout) if isinstance(dropout, (int, float)) else 0.0
-        found = memory.estimate(memory.shape_of(built), prediction, built, settings, lora_dropout=dropout)
+        found = memory.for_prediction(built, prediction, settings, lora_dropout=dropout)
     except Exception:
         return None
     return int(found.total) if found.total > 0 else None
