@@ -370,7 +370,10 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
         return T.build_model(cfg, auto_class, device, dtype, options.seed, weights)
 
     result.checks.append(
-        _guard("save-load", lambda: C.save_load_check(peft_model, batch, reference, device.type, fresh_base))
+        _guard(
+            "save-load",
+            lambda: C.save_load_check(peft_model, batch, reference, fresh_base, device.type, options.dtype),
+        )
     )
     result.checks.append(
         _guard("merge", lambda: C.merge_check(peft_model, batch, reference, options.dtype)[0])
