@@ -138,7 +138,9 @@ class Session:
                 return found
             if found is not None:
                 found.model_id = model_id
-                return Built(None, found, lambda: build_meta_model(config, **options)[0])
+                lazy = Built(None, found, lambda: build_meta_model(config, **options)[0])
+                lazy.cache_key = disk_key
+                return lazy
         try:
             built = build(config, model_id, **options)
         except BuildError as exc:
@@ -147,6 +149,7 @@ class Session:
             return exc
         if disk_key is not None:
             cache.store_inventory(disk_key, built.inventory)
+            built.cache_key = disk_key
         return built
 
     def _pure_allowed(self) -> bool:
@@ -174,7 +177,19 @@ class Session:
                     raise
         from lora_lint.predict.peft_backed import predict
 
-        return predict(built, kwargs, spec.task_type)
+        # PEFT's own answers are kept on disk too, so a warm run needs no torch for them either.
+        key = None
+        if self.settings.disk_cache and built.cache_key is not None:
+            from lora_lint.models import cache
+
+            key = cache.prediction_key(built.cache_key, kwargs, spec.task_type)
+            found = cache.load_prediction(key)
+            if found is not None:
+                return found
+        prediction = predict(built, kwargs, spec.task_type)
+        if key is not None:
+            cache.store_prediction(key, prediction)
+        return prediction
 
 
 def lint_spec(spec: LoraSpec, display: str, session: Session) -> tuple[ConfigResult, list[Diagnostic]]:

@@ -232,3 +232,44 @@ def test_cache_command_info_and_clear() -> None:
     assert "removed 2 entries" in out.getvalue()
     assert cache.info()["bytes"] == 0
     assert main(["cache", "bogus"], out=io.StringIO(), err=io.StringIO()) == 2
+
+
+def test_peft_backed_predictions_are_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from lora_lint.predict import peft_backed
+    from lora_lint.predict.base import Failure, Prediction, Wrapped
+
+    made = Prediction(
+        "peft", [Wrapped("a.b", None, 4, 8.0, 96), Wrapped("e", "w", 2, 4.0, 10)], {"s": 5}, 111, 999
+    )
+    made.warnings = ["careful"]
+    assert cache.store_prediction("p1", made)
+    assert cache.load_prediction("p1") == made
+    failed = Prediction("peft", failure=Failure("no-match", "nothing", "NoMatchingPeftModuleError"))
+    assert cache.store_prediction("p2", failed)
+    assert cache.load_prediction("p2") == failed
+
+    config = tmp_path / "adapter_config.json"
+    # ensure_weight_tying is left to PEFT by the pure matcher
+    config.write_text(
+        json.dumps(
+            {
+                "peft_type": "LORA",
+                "base_model_name_or_path": "gpt2",
+                "r": 4,
+                "target_modules": ["c_attn"],
+                "ensure_weight_tying": True,
+            }
+        )
+    )
+    first = io.StringIO()
+    main(["--offline", "--format", "json", str(config)], out=first)
+    assert len(list((cache.cache_dir() / cache.PREDICTIONS).glob("*.json"))) == 3  # p1, p2 and this one
+
+    def no_peft(*args: object, **kwargs: object) -> None:
+        raise AssertionError("PEFT asked although cached")
+
+    monkeypatch.setattr(peft_backed, "predict", no_peft)
+    second = io.StringIO()
+    main(["--offline", "--format", "json", str(config)], out=second)
+    assert json.loads(second.getvalue())["files"] == json.loads(first.getvalue())["files"]
+    assert json.loads(second.getvalue())["files"][0]["configs"][0]["engine"] == "peft"

@@ -8,7 +8,9 @@ from typing import TextIO
 
 from lora_lint.models import cache
 
-HELP = "show (info) or empty (clear) lora-lint's cache of model inventories and config.json files"
+HELP = (
+    "show (info) or empty (clear) lora-lint's cache of model inventories, config.json files and predictions"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps(found, indent=2) + "\n")
         return 0
     out.write(f"path: {found['path']}{'' if found['exists'] else ' (not created yet)'}\n")
-    for kind in (cache.INVENTORIES, cache.CONFIGS):
+    for kind in cache.KINDS:
         entry = found[kind]
         out.write(f"{kind}: {entry['entries']} entries, {_size(entry['bytes'])}\n")
     out.write(f"total: {_size(found['bytes'])}\n")

@@ -8,6 +8,8 @@ so it never imports torch, transformers or peft. Layout under the cache folder
                              type and the versions of torch, transformers, peft and lora-lint
                              make up the key; a build error is cached the same way
     configs/<key>.json       one hub model id (and revision): its config.json and where it came from
+    predictions/<key>.json   one PEFT-backed prediction (a config the pure matcher leaves to PEFT):
+                             the inventory's key plus the LoraConfig arguments and task type
 
 Every write goes to a temporary file in the same folder and is then renamed over the entry
 (``os.replace`` is atomic), so a reader sees a whole entry or none, and two processes writing the
@@ -27,11 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from lora_lint.models.inventory import BuildError, Inventory
+from lora_lint.predict.base import Failure, Prediction, Wrapped
 from lora_lint.report.versions import tools
 
 FORMAT = 2
 INVENTORIES = "inventories"
 CONFIGS = "configs"
+PREDICTIONS = "predictions"
+KINDS = (INVENTORIES, CONFIGS, PREDICTIONS)
 ENV_DIR = "LORA_LINT_CACHE_DIR"
 
 
@@ -70,6 +75,10 @@ def config_key(model_id: str, revision: str | None) -> str:
     return _digest(
         {"format": FORMAT, "model_id": model_id, "revision": revision, "lora_lint": tools()["lora_lint"]}
     )
+
+
+def prediction_key(inventory_key: str, kwargs: dict[str, Any], task_type: str | None) -> str:
+    return _digest({"format": FORMAT, "inventory": inventory_key, "kwargs": kwargs, "task_type": task_type})
 
 
 def _path(kind: str, key: str, root: Path | None = None) -> Path:
@@ -154,12 +163,51 @@ def store_config(
     )
 
 
+def load_prediction(key: str) -> Prediction | None:
+    data = _read(PREDICTIONS, key)
+    if data is None:
+        return None
+    try:
+        found = data["prediction"]
+        failure = found["failure"]
+        return Prediction(
+            engine=str(found["engine"]),
+            wrapped=[Wrapped(str(m), p, int(r), float(a), int(n)) for m, p, r, a, n in found["wrapped"]],
+            saved={str(k): int(v) for k, v in found["saved"].items()},
+            trainable=found["trainable"],
+            total=found["total"],
+            failure=Failure(str(failure[0]), str(failure[1]), str(failure[2])) if failure else None,
+            warnings=[str(w) for w in found["warnings"]],
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def store_prediction(key: str, prediction: Prediction) -> bool:
+    failure = prediction.failure
+    return _write(
+        PREDICTIONS,
+        key,
+        {
+            "prediction": {
+                "engine": prediction.engine,
+                "wrapped": [[w.module, w.parameter, w.r, w.alpha, w.params] for w in prediction.wrapped],
+                "saved": prediction.saved,
+                "trainable": prediction.trainable,
+                "total": prediction.total,
+                "failure": [failure.kind, failure.message, failure.exception] if failure else None,
+                "warnings": prediction.warnings,
+            }
+        },
+    )
+
+
 def info(root: Path | None = None) -> dict[str, Any]:
     """Where the cache is, and how many entries and bytes of each kind it holds."""
     root = root or cache_dir()
     out: dict[str, Any] = {"path": str(root), "exists": root.is_dir()}
     total = 0
-    for kind in (INVENTORIES, CONFIGS):
+    for kind in KINDS:
         entries = [p for p in (root / kind).glob("*.json") if p.is_file()] if (root / kind).is_dir() else []
         size = sum(p.stat().st_size for p in entries)
         out[kind] = {"entries": len(entries), "bytes": size}
@@ -172,7 +220,7 @@ def clear(root: Path | None = None) -> int:
     """Remove every entry (and only lora-lint's own folders); the number of entries removed."""
     root = root or cache_dir()
     removed = 0
-    for kind in (INVENTORIES, CONFIGS):
+    for kind in KINDS:
         folder = root / kind
         if folder.is_dir():
             removed += sum(1 for p in folder.glob("*.json") if not p.name.startswith(".tmp-"))

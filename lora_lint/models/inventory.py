@@ -579,6 +579,7 @@ class Built:
         self._model = model
         self.inventory = inventory
         self._loader = loader
+        self.cache_key: str | None = None  # the on-disk cache key (lint.Session sets it)
 
     @property
     def model(self) -> Any:
