@@ -423,7 +423,8 @@ def render(**m: Any) -> str:
             "generated cases over eight architectures and on every corpus config. What it does not re-implement "
             "(the transformers-v5 MoE rewrite for Mixtral/Qwen-MoE-style models, ensure_weight_tying, "
             "layer_replication, trainable_token_indices, init methods, variants, unknown fields) goes to PEFT "
-            "automatically; `--exact` always uses PEFT. With a peft newer than the one it was proven against, "
+            "automatically, and PEFT's answer is cached as well, so a warm run needs no torch for it either; "
+            "`--exact` always uses PEFT. With a peft newer than the one it was proven against, "
             "every prediction uses PEFT and lora-lint says so once on stderr. The JSON report's `engine` field "
             "says which path answered (`pure` or `peft`)."
         ),
