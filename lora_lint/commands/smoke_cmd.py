@@ -157,6 +157,7 @@ def smoke_after_lint(result: LintResult, settings: Settings, fmt: str, rendered:
         model=settings.model,
         offline=settings.offline,
         auto_class=settings.auto_class,
+        models=dict(settings.models),
         progress_stream=sys.stderr,
     )
     errors = [d for d in result.diagnostics if d.severity >= Severity.ERROR]

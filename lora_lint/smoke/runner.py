@@ -49,6 +49,7 @@ class SmokeOptions:
     model: str | None = None
     offline: bool = False
     auto_class: str | None = None
+    models: dict[str, str] = field(default_factory=dict)  # model id -> local folder (project config)
     progress: bool | None = None  # None: only when the stream is a terminal
     progress_stream: TextIO | None = None
 
@@ -201,7 +202,7 @@ def _resolve(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> tupl
         raise SetupFailure("no base model: the config names none (give --model)")
     result.model_id = model_id
     base_dir = os.path.dirname(os.path.abspath(spec.document.path))
-    resolved = resolve(model_id, base_dir=base_dir, offline=options.offline)
+    resolved = resolve(model_id, base_dir=base_dir, offline=options.offline, mapping=options.models)
     result.model_source = resolved.source
     if not resolved.ok or resolved.config is None:
         raise SetupFailure(f"cannot resolve `{model_id}`: {resolved.problem or 'no config.json'}")
