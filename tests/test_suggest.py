@@ -12,6 +12,7 @@ import functools
 import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -346,3 +347,16 @@ def test_every_framework_snippet_lints_to_the_same_count(model: str) -> None:
 @pytest.mark.parametrize("model", [e.id for e in catalogue.entries() if e.id not in REPRESENTATIVE])
 def test_every_catalogue_model_lints_clean_and_matches_peft(model: str) -> None:
     check_model(model)
+
+
+def test_vision_language_model_adapts_the_language_tower_only(shared: Path) -> None:
+    path = shared / "model-configs" / "lower-confidence" / "llava-hf--llava-1.5-7b-hf.json"
+    if not path.is_file():
+        pytest.skip("LLaVA config not in ../shared/model-configs")
+    s = suggestion(str(path))
+    qv = s.strategies["qv"]
+    # q_proj/v_proj also exist in the CLIP vision tower: a regex scoped to the language model
+    assert isinstance(qv.target_modules, str) and "language_model" in qv.target_modules
+    assert qv.modules and all(".language_model." in m for m in qv.modules)
+    assert len(qv.modules) == 64
+    check_model(str(path))

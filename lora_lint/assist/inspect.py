@@ -300,11 +300,6 @@ def _role_words(row: RoleRow) -> str:
     words = row.role.label
     if row.role.fused:
         words += " (fused)"
-    if (
-        row.role.category not in {"attention", "MLP", "output head", "embedding"}
-        and row.role.category not in words
-    ):
-        words = f"{row.role.category}: {words}"
     if row.tied_to:
         words += f" (tied to {row.tied_to})"
     return words

@@ -119,7 +119,6 @@ def shape_of(built: Built) -> Shape:
         match = _BLOCK.match(name)
         if match is None:
             continue
-        blocks.add(match.group(1))
         weight = module.weight
         if id(weight) not in seen:
             seen.add(id(weight))
@@ -128,6 +127,7 @@ def shape_of(built: Built) -> Shape:
         row = inv.row(name)
         if row is None or role.tower != "language":
             continue
+        blocks.add(match.group(1))  # activations: language-model blocks only (image tokens vary)
         if role.kind in {"q", "qkv"} and not hidden:
             hidden = row.in_features or 0
         if role.group == "mlp" and not mlp:
