@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,17 @@ def _digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _builder_digest() -> str:
+    """The inventory builder's own source, so a changed builder never reads an older build."""
+    from lora_lint.models import inventory
+
+    try:
+        return hashlib.sha256(Path(inventory.__file__).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return ""
+
+
 def inventory_key(
     config: dict[str, Any], auto_class: str | None, task_type: str | None, trust_remote_code: bool = False
 ) -> str:
@@ -66,6 +78,7 @@ def inventory_key(
             "task_type": task_type,
             "trust_remote_code": trust_remote_code,
             "versions": tools(),
+            "builder": _builder_digest(),
         }
     )
 
