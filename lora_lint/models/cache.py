@@ -55,13 +55,14 @@ def _digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@lru_cache(maxsize=1)
-def _builder_digest() -> str:
-    """The inventory builder's own source, so a changed builder never reads an older build."""
-    from lora_lint.models import inventory
+@lru_cache(maxsize=4)
+def _source_digest(module: str) -> str:
+    """A module's own source, so changed code never reads what older code wrote."""
+    import importlib.util
 
+    spec = importlib.util.find_spec(module)
     try:
-        return hashlib.sha256(Path(inventory.__file__).read_bytes()).hexdigest()[:16]
+        return hashlib.sha256(Path(str(spec.origin if spec else "")).read_bytes()).hexdigest()[:16]
     except OSError:
         return ""
 
@@ -78,7 +79,7 @@ def inventory_key(
             "task_type": task_type,
             "trust_remote_code": trust_remote_code,
             "versions": tools(),
-            "builder": _builder_digest(),
+            "builder": _source_digest("lora_lint.models.inventory"),
         }
     )
 
@@ -91,7 +92,15 @@ def config_key(model_id: str, revision: str | None) -> str:
 
 
 def prediction_key(inventory_key: str, kwargs: dict[str, Any], task_type: str | None) -> str:
-    return _digest({"format": FORMAT, "inventory": inventory_key, "kwargs": kwargs, "task_type": task_type})
+    return _digest(
+        {
+            "format": FORMAT,
+            "inventory": inventory_key,
+            "kwargs": kwargs,
+            "task_type": task_type,
+            "predictor": _source_digest("lora_lint.predict.peft_backed"),
+        }
+    )
 
 
 def _path(kind: str, key: str, root: Path | None = None) -> Path:
