@@ -109,7 +109,7 @@ def build_lint_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-cache",
         action="store_true",
-        help="neither read nor write lora-lint's cache of model inventories and config.json files",
+        help="neither read nor write lora-lint's cache (model inventories, config.json files, predictions)",
     )
     parser.add_argument(
         "--exact",
