@@ -261,7 +261,6 @@ def _config_object(config: dict[str, Any], trust_remote_code: bool) -> Any:
     model_type = config.get("model_type")
     if not isinstance(model_type, str) or not model_type:
         raise BuildError("config.json has no `model_type`")
-    check_sizes(config)
     known = model_type in CONFIG_MAPPING
     if not known:
         if "auto_map" in config:
@@ -350,6 +349,7 @@ def build_meta_model(
     trust_remote_code: bool = False,
 ) -> tuple[Any, str]:
     """The model on the meta device, and the auto class used."""
+    check_sizes(config)  # before importing torch: a refusal should be instant
     import torch
     import transformers
 

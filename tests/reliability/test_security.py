@@ -242,3 +242,31 @@ def test_linting_writes_nothing_into_the_repository(tmp_path: Path, cache_root: 
     assert _snapshot(repo) == before
     assert not canary.exists()
     assert list((cache_root / "inventories").glob("*.json")), "the cache lives in the cache folder"
+
+
+INJECTION = (
+    "base_model_name_or_path: gpt2\nr: 8\n"
+    'target_modules: ["c_attn", "x\\n::warning file=evil.py::injected", "\\e]0;pwned\\a"]\n'
+)
+
+
+def test_github_format_cannot_be_fed_workflow_commands(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(INJECTION)
+    run = lint("a.yaml", "--offline", "--isolated", "--format", "github", cwd=tmp_path)
+    assert_clean_exit(run)
+    assert not [line for line in run.out.splitlines() if line.startswith("::warning file=evil.py")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known issue, reported: reporters print config values raw, so a newline in a target name "
+    "starts a new output line (a GitHub workflow command in a CI log) and escape sequences reach "
+    "the terminal; the fix belongs in the reporters (escape control characters)",
+)
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_control_characters_from_a_config_are_escaped(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "a.yaml").write_text(INJECTION)
+    run = lint("a.yaml", "--offline", "--isolated", "--format", fmt, cwd=tmp_path)
+    assert_clean_exit(run)
+    assert "\x1b" not in run.out and "\x07" not in run.out
+    assert not [line for line in run.out.splitlines() if line.startswith("::warning file=evil.py")]
