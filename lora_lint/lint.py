@@ -238,6 +238,7 @@ def lint_paths(
             specs = extract(doc)
             if specs:  # file-level checks, for documents that hold a LoRA config
                 result.diagnostics.extend(ll012.check_document(doc, path))
+                result.diagnostics.extend(ll000.diagnostic(path, t.span, t.message) for t in doc.foreign_tags)
             for spec in specs:
                 config, diags = lint_spec(spec, path, session)
                 file_result.configs.append(config)

@@ -30,6 +30,23 @@ class Duplicate:
 
 
 @dataclass
+class ForeignTag:
+    """A YAML tag outside the plain types (``!!python/...``, ``!Ref``, ``!!set``): never built; the
+    value is read as its plain text, list or mapping."""
+
+    span: Span
+    tag: str
+
+    @property
+    def message(self) -> str:
+        short = self.tag.replace("tag:yaml.org,2002:", "!!")
+        text = f"YAML tag `{short}` is not plain data: lora-lint never builds it and reads the value untagged"
+        if not self.tag.startswith("tag:yaml.org,2002:") or "python/" in self.tag:
+            text += "; yaml.safe_load, as training frameworks read configs, refuses this file"
+        return text
+
+
+@dataclass
 class Document:
     path: str
     text: str
@@ -37,6 +54,7 @@ class Document:
     spans: dict[KeyPath, Span] = field(default_factory=dict)
     key_spans: dict[KeyPath, Span] = field(default_factory=dict)
     duplicates: list[Duplicate] = field(default_factory=list)
+    foreign_tags: list[ForeignTag] = field(default_factory=list)
     index: int = 0
     kind: str = "yaml"
 

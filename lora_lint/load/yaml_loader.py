@@ -2,8 +2,10 @@
 
 Hostile input stays bounded:
 
-- Only standard tags are built, by the safe constructor, so tags like ``!!python/object`` never
-  construct anything: they become a load error at their position.
+- Only the plain scalar types are built, by the safe constructor. Any other tag (``!!python/...``,
+  ``!Ref``, ``!!set``) is never built: the value is read untagged and the tag is recorded in
+  ``Document.foreign_tags``, which the linter reports (LL000) in documents holding a LoRA config.
+  Files that only happen to use tags (``mkdocs.yml``, CloudFormation) still load.
 - Nesting deeper than ``MAX_DEPTH`` is refused from the parser's event stream *before* the
   composer runs (libyaml's composer recurses in C and would overflow the stack on a few thousand
   levels).
@@ -19,7 +21,7 @@ from typing import Any
 import yaml
 
 from lora_lint.diagnostics import Span
-from lora_lint.load.document import MAX_DEPTH, MAX_NODES, Document, Duplicate, KeyPath, LoadError
+from lora_lint.load.document import MAX_DEPTH, MAX_NODES, Document, Duplicate, ForeignTag, KeyPath, LoadError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -28,6 +30,10 @@ MAP_TAG = "tag:yaml.org,2002:map"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 VALUE_TAG = "tag:yaml.org,2002:value"
 STR_TAG = "tag:yaml.org,2002:str"
+# Scalar tags the safe constructor builds; any other tag is read as plain text and recorded.
+SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "binary", "timestamp", "str")
+)
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 # Below this many possible nesting openers the composer cannot get near a stack overflow.
 _PRESCAN_ABOVE = 2000
@@ -109,7 +115,13 @@ class _Walker:
         if depth > MAX_DEPTH:
             raise LoadError(f"document is nested deeper than {MAX_DEPTH} levels", self.span(node))
 
+    def foreign(self, node: yaml.Node) -> None:
+        self.doc.foreign_tags.append(ForeignTag(self.span(node), str(node.tag)))
+
     def scalar(self, node: yaml.Node) -> Any:
+        if node.tag not in SCALAR_TAGS:  # `!!python/...`, `!Ref`...: the text as written, never built
+            self.foreign(node)
+            return node.value
         try:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError, TypeError) as exc:  # e.g. a 5000-digit int, a bad date
@@ -124,15 +136,11 @@ class _Walker:
             return self.scalar(node)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != SEQ_TAG:
-                raise LoadError(
-                    f"unsupported tag {node.tag!r}; lora-lint builds no tagged objects", _span(node)
-                )
+                self.foreign(node)
             return [self.walk(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             if node.tag != MAP_TAG:
-                raise LoadError(
-                    f"unsupported tag {node.tag!r}; lora-lint builds no tagged objects", _span(node)
-                )
+                self.foreign(node)
             return self.mapping(node, path, depth)
         raise LoadError("unsupported YAML node", _span(node))  # pragma: no cover
 

@@ -63,8 +63,6 @@ PARSE_ERRORS = [
     ("bad_date.yaml", b"r: 8\ncreated: 2024-13-45\n", "cannot read value", (2, 10)),
     ("surrogate.json", b'{"target_modules": ["\\ud800"]}', "surrogate", (1, 21)),
     ("list_key.yaml", b"? [q_proj, v_proj]\n: 8\n", "mapping key must be a plain value", (1, 3)),
-    ("unknown_tag.yaml", b"r: !Ref rank\n", "could not determine a constructor", (1, 4)),
-    ("set_tag.yaml", b"s: !!set {a, b}\n", "unsupported tag", (1, 4)),
 ]
 
 
@@ -193,21 +191,52 @@ CANARY_TAGS = [
     "x: !!python/object/apply:subprocess.check_call [[touch, '{canary}']]\n",
     "x: !!python/name:os.system\ny: 'touch {canary}'\n",
     "x: !!python/module:os\n",
-    "? !!python/object/apply:os.system ['touch {canary}']\n: 1\n",
-    GPT2 + "lora_dropout: !!python/object/apply:os.system ['touch {canary}']\n",
-    "base_model_name_or_path: gpt2\nr: 8\ntarget_modules: !!python/tuple [c_attn]\n",
+    "!!python/object/apply:os.system ['touch {canary}']\n",
+    "? !!python/name:os.system\n: 'touch {canary}'\n",
+    "lora_dropout: !!python/object/apply:os.system ['touch {canary}']\n",
+    "target_modules: !!python/tuple [c_attn]\n",
 ]
 
 
 @pytest.mark.parametrize("template", CANARY_TAGS, ids=range(len(CANARY_TAGS)))
 def test_python_tags_never_construct_anything(tmp_path: Path, template: str) -> None:
+    """In a file without a LoRA config (mkdocs.yml uses ``!!python/name:``) a tag is not reported;
+    in a LoRA config it is LL000 at the tag. Either way nothing is ever built."""
     canary = tmp_path / "CANARY"
-    run = lint_file(tmp_path, "evil.yaml", template.format(canary=canary).encode())
-    diag = only_ll000(run)
+    evil = template.format(canary=canary)
+    run = lint_file(tmp_path, "plain.yaml", evil.encode())
+    assert run.diagnostics == [] and run.code == 0
+    if not evil.startswith("!!"):  # a whole-document tag cannot sit beside config keys
+        config = "base_model_name_or_path: gpt2\nr: 8\npeft_type: LORA\n" + evil
+        if "target_modules" not in evil:
+            config += "target_modules: [c_attn]\n"
+        diags = [
+            d for d in lint_file(tmp_path, "config.yaml", config.encode()).diagnostics if d["code"] == "LL000"
+        ]
+        assert diags and all(
+            "python/" in str(d["message"]) and "never builds it" in str(d["message"]) for d in diags
+        )
+        assert {d["line"] for d in diags} >= {4}
     assert not canary.exists(), "a YAML tag ran code"
-    message = str(diag["message"])
-    assert "python/" in message or "plain value" in message
-    assert int(str(diag["line"])) >= 1
+
+
+def test_other_tags_are_read_untagged(tmp_path: Path) -> None:
+    text = GPT2 + "peft_type: LORA\nlayers_pattern: !Ref pattern\nnotes: !!set {a, b}\n"
+    run = lint_file(tmp_path, "tags.yaml", text.encode())
+    found = [(d["line"], d["column"], d["message"]) for d in run.diagnostics if d["code"] == "LL000"]
+    assert found == [
+        (
+            5,
+            17,
+            (
+                "YAML tag `!Ref` is not plain data: lora-lint never builds it and reads the value untagged; "
+                "yaml.safe_load, as training frameworks read configs, refuses this file"
+            ),
+        ),
+        (6, 8, "YAML tag `!!set` is not plain data: lora-lint never builds it and reads the value untagged"),
+    ]
+    cloudformation = "Resources:\n  Bucket:\n    Name: !Ref BucketName\n    Arn: !GetAtt [Bucket, Arn]\n"
+    assert lint_file(tmp_path, "stack.yaml", cloudformation.encode()).diagnostics == []
 
 
 def test_multi_document_yaml(tmp_path: Path) -> None:
