@@ -356,18 +356,49 @@ def build_meta_model(
     with _quiet():
         config_obj = _config_object(config, trust_remote_code)
         chosen = choose_auto_class(config_obj, config, task_type, auto_class)
-        auto_cls = getattr(transformers, chosen)
+        first_error: BuildError | None = None
+        for candidate in (chosen, *_fallback_auto_classes(config_obj, config, task_type, auto_class, chosen)):
+            auto_cls = getattr(transformers, candidate)
+            try:
+                with torch.device("meta"):
+                    model = auto_cls.from_config(config_obj, trust_remote_code=False)
+            except BuildError:
+                raise
+            except Exception as exc:
+                first_error = first_error or BuildError(
+                    f"cannot build {config.get('model_type')} with {candidate}: {_first_line(exc)}"
+                )
+                continue
+            model.eval()
+            return model, candidate
+    assert first_error is not None
+    raise first_error
+
+
+def _fallback_auto_classes(
+    config_obj: Any, config: dict[str, Any], task_type: str | None, override: str | None, chosen: str
+) -> list[str]:
+    """Other auto classes to try when the guessed one fails to build, for a config that names none.
+
+    Only when nothing asked for a class (no ``--auto-class``, no task type, no ``architectures``):
+    then the guess was lora-lint's own, and another head of the same model is a better answer than
+    none (the auto class is reported with the result).
+    """
+    import transformers
+
+    if override or (task_type and task_type.upper() in TASK_TO_AUTO) or config.get("architectures"):
+        return []
+    out: list[str] = []
+    for name in ("AutoModel", *AUTO_CLASSES):
+        mapping = getattr(getattr(transformers, name, None), "_model_mapping", None)
+        if name == chosen or name in out or mapping is None:
+            continue
         try:
-            with torch.device("meta"):
-                model = auto_cls.from_config(config_obj, trust_remote_code=False)
-        except BuildError:
-            raise
-        except Exception as exc:
-            raise BuildError(
-                f"cannot build {config.get('model_type')} with {chosen}: {_first_line(exc)}"
-            ) from None
-    model.eval()
-    return model, chosen
+            mapping[type(config_obj)]
+        except (KeyError, ValueError, ImportError, AttributeError):
+            continue
+        out.append(name)
+    return out
 
 
 def _wrappable_types() -> tuple[type, ...]:
