@@ -91,8 +91,10 @@ def hub_cache(root: Path) -> int:
     for line in index[1:]:
         row = dict(zip(header, line.split("\t"), strict=False))
         source = SHARED / "model-configs" / row["file"]
+        if not source.is_file():
+            continue
         for model_id in {row.get("model_id", ""), row.get("alias_of", "")}:
-            if "/" not in model_id and not model_id:
+            if not model_id:
                 continue
             folder = root / ("models--" + model_id.replace("/", "--"))
             snapshot = folder / "snapshots" / FAKE_COMMIT

@@ -418,7 +418,7 @@ def _model_mapping(shared: Path) -> dict[str, str]:
         row = dict(zip(header, line.split("\t"), strict=False))
         path = str(shared / "model-configs" / row["file"])
         for key in ("model_id", "alias_of"):
-            if row.get(key):
+            if row.get(key) and Path(path).is_file():
                 mapping[row[key]] = path
     return mapping
 
