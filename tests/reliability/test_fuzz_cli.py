@@ -22,7 +22,7 @@ from reliability_helpers import Run, assert_clean_exit, lint
 
 SCALE = max(1, int(os.environ.get("LORA_LINT_FUZZ_SCALE", "1")))
 CLI = settings(
-    max_examples=40 * SCALE,
+    max_examples=80 * SCALE,
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
@@ -180,7 +180,7 @@ def test_random_axolotl_configs(config: dict[str, Any], strict: bool) -> None:
     _lint_folder({"train.yaml": yaml.safe_dump(config).encode()}, *(["--strict"] if strict else []))
 
 
-@settings(CLI, max_examples=60 * SCALE)
+@settings(CLI, max_examples=120 * SCALE)
 @given(
     data=st.binary(max_size=400) | st.text(max_size=400).map(str.encode),
     suffix=st.sampled_from([".yaml", ".yml", ".json"]),
@@ -195,7 +195,7 @@ def test_random_files(data: bytes, suffix: str, fmt: str) -> None:
         json.loads(run.out)
 
 
-@settings(CLI, max_examples=30 * SCALE)
+@settings(CLI, max_examples=50 * SCALE)
 @given(config=peft_config(), cut=st.integers(min_value=0, max_value=400), junk=st.binary(max_size=8))
 def test_truncated_and_corrupted_configs(config: dict[str, Any], cut: int, junk: bytes) -> None:
     """A real config cut short or with bytes spliced in, as an interrupted write leaves it."""

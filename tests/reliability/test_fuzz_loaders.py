@@ -27,7 +27,7 @@ from lora_lint.load.document import Document
 
 SCALE = max(1, int(os.environ.get("LORA_LINT_FUZZ_SCALE", "1")))
 FUZZ = settings(
-    max_examples=150 * SCALE,
+    max_examples=200 * SCALE,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -231,7 +231,7 @@ def test_any_text_loads_or_fails_cleanly(text: str, suffix: str) -> None:
     _load_or_fail("x" + suffix, text)
 
 
-@settings(FUZZ, max_examples=60 * SCALE, suppress_health_check=list(HealthCheck))
+@settings(FUZZ, max_examples=100 * SCALE, suppress_health_check=list(HealthCheck))
 @given(data=st.binary(max_size=300), suffix=st.sampled_from([".yaml", ".json"]))
 def test_any_bytes_load_or_fail_cleanly(data: bytes, suffix: str) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -41,6 +41,15 @@ def network(monkeypatch: pytest.MonkeyPatch) -> NetworkLog:
     return log
 
 
+def go_online(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not offline, for lora-lint and for huggingface_hub (which reads HF_HUB_OFFLINE at import)."""
+    import huggingface_hub.constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+
+
 def _config(folder: Path, model: str, name: str = "adapter.yaml") -> Path:
     path = folder / name
     path.write_text(f"base_model_name_or_path: {model}\nr: 8\ntarget_modules: [q_proj]\npeft_type: LORA\n")
@@ -50,7 +59,7 @@ def _config(folder: Path, model: str, name: str = "adapter.yaml") -> Path:
 def test_offline_flag_makes_no_network_call(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, network: NetworkLog
 ) -> None:
-    monkeypatch.delenv("HF_HUB_OFFLINE")  # only the flag protects
+    go_online(monkeypatch)  # only the flag protects
     monkeypatch.setattr(resolve_mod, "_from_hub", network.refuse("resolve._from_hub"))
     import huggingface_hub
 
@@ -76,7 +85,7 @@ def test_network_failure_is_a_prompt_diagnostic(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, network: NetworkLog
 ) -> None:
     """Online, an unreachable hub is one LL009, not ~25 s of retries logged to stderr."""
-    monkeypatch.delenv("HF_HUB_OFFLINE")
+    go_online(monkeypatch)
     _config(tmp_path, UNKNOWN)
     run = lint("adapter.yaml", "--isolated", "--format", "json", cwd=tmp_path)
     assert_clean_exit(run)
@@ -100,7 +109,7 @@ def test_token_never_appears(
     monkeypatch.setenv("HUGGING_FACE_HUB_TOKEN", FAKE_TOKEN)
     args = ["adapter.yaml", "--isolated", "--format", fmt, "--debug"]
     if online:
-        monkeypatch.delenv("HF_HUB_OFFLINE")
+        go_online(monkeypatch)
     else:
         args.append("--offline")
     _config(tmp_path, UNKNOWN)
@@ -115,7 +124,7 @@ def test_token_never_appears(
 
 def test_token_in_a_library_error_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Even if the hub client put the token into its error text, the diagnostic would not show it."""
-    monkeypatch.delenv("HF_HUB_OFFLINE")
+    go_online(monkeypatch)
     monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
 
     def leaky(model_id: str, revision: str | None) -> Path:
