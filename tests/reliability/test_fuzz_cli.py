@@ -183,13 +183,13 @@ def test_random_axolotl_configs(config: dict[str, Any], strict: bool) -> None:
 @settings(CLI, max_examples=120 * SCALE)
 @given(
     data=st.binary(max_size=400) | st.text(max_size=400).map(str.encode),
-    suffix=st.sampled_from([".yaml", ".yml", ".json"]),
+    suffix=st.sampled_from([".yaml", ".yml", ".json", ".py"]),
     fmt=st.sampled_from(["text", "json", "github", "sarif"]),
 )
 def test_random_files(data: bytes, suffix: str, fmt: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / ("fuzz" + suffix)).write_bytes(data)
-        run = lint(".", "--offline", "--isolated", "--format", fmt, cwd=Path(folder))
+        run = lint(".", "--offline", "--isolated", "--include-python", "--format", fmt, cwd=Path(folder))
     assert_clean_exit(run)
     if fmt in ("json", "sarif"):
         json.loads(run.out)
@@ -202,3 +202,41 @@ def test_truncated_and_corrupted_configs(config: dict[str, Any], cut: int, junk:
     for as_json in (False, True):
         name, content = _serialise(config, as_json)
         _lint_folder({name: content[:cut] + junk + content[cut:][: len(junk)]})
+
+
+PYTHON_PIECES = [
+    "from peft import LoraConfig\n",
+    "LoraConfig(",
+    ")",
+    "r=",
+    "8",
+    "-1",
+    "target_modules=",
+    "[",
+    "]",
+    "'q_proj'",
+    ", ",
+    "\n",
+    "    ",
+    "(",
+    "**kw",
+    "lambda: ",
+    "f'{x}'",
+    "\\",
+    "#",
+    "'''",
+    "import os; os.system('x')\n",
+    "config = ",
+    "get_peft_model(model, ",
+    "base_model_name_or_path=",
+    "'gpt2'",
+    "task_type=",
+    "'CAUSAL_LM'",
+]
+
+
+@settings(CLI, max_examples=60 * SCALE)
+@given(pieces=st.lists(st.sampled_from(PYTHON_PIECES), max_size=30))
+def test_python_shaped_files(pieces: list[str]) -> None:
+    """Training scripts are parsed with ``ast`` only; any text gives a report, never a crash."""
+    _lint_folder({"train.py": "".join(pieces).encode()}, "--include-python")
