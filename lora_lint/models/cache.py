@@ -51,8 +51,20 @@ def cache_dir() -> Path:
 
 
 def _digest(payload: dict[str, Any]) -> str:
-    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    try:
+        text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    except TypeError:  # keys of mixed types (YAML `rank_pattern: {1: 4, q_proj: 8}`) do not sort
+        text = json.dumps(_repr_keys(payload), sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _repr_keys(value: Any) -> Any:
+    """Every mapping key as its repr, so 1 and "1" stay distinct and all keys sort."""
+    if isinstance(value, dict):
+        return {repr(k): _repr_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_repr_keys(v) for v in value]
+    return value
 
 
 @lru_cache(maxsize=4)

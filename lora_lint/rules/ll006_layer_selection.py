@@ -69,6 +69,8 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     if inv is None or layers is None or layers == []:
         return
     pattern = spec.value("layers_pattern")
+    if not isinstance(pattern, (str, list, tuple)):  # a wrong type (`true`) is LL008's to report
+        pattern = None
     if pattern:
         patterns = [pattern] if isinstance(pattern, str) else [str(p) for p in pattern]
         for i, item in enumerate(patterns):

@@ -332,3 +332,12 @@ def test_unreadable_folder_is_reported_not_skipped(tmp_path: Path, monkeypatch: 
     assert [f["path"] for f in json.loads(run.out)["files"] if f["configs"]] == [
         os.path.join("repo", "b.yaml")
     ]
+
+
+def test_keys_of_mixed_types(tmp_path: Path) -> None:
+    """YAML keys need not be strings; mixed int and string keys once crashed the cache key (exit 2)."""
+    text = GPT2 + "rank_pattern: {1: 4, c_attn: 2, null: 8}\nalpha_pattern: {true: 16, c_attn: 32}\n"
+    for extra in ((), ("--exact",), ()):  # cold, PEFT itself, then warm from the cache
+        run = lint_file(tmp_path, "mixed.yaml", text.encode(), *extra)
+        [diag] = [d for d in run.diagnostics if d["code"] == "LL013"]
+        assert "TypeError" in str(diag["message"])  # PEFT sorts the keys, and so raises

@@ -92,6 +92,8 @@ target = st.one_of(
     names, names, st.sampled_from(REGEXES), st.sampled_from(["all-linear", "all_linear"]), anything
 )
 layer_index = st.integers(min_value=-3, max_value=200)
+# YAML keys need not be strings: `rank_pattern: {1: 4, q_proj: 8}` mixes ints and names.
+pattern_key = st.sampled_from(NAMES) | text | st.integers(-3, 50) | st.booleans() | st.none()
 
 PEFT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "r": st.one_of(
@@ -104,12 +106,8 @@ PEFT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "modules_to_save": names | anything,
     "layers_to_transform": st.lists(layer_index, max_size=4) | layer_index | anything,
     "layers_pattern": st.sampled_from(["layers", "h", "block", "layer"]) | anything,
-    "rank_pattern": st.dictionaries(
-        st.sampled_from(NAMES) | text, st.integers(-1, 64) | anything, max_size=3
-    ),
-    "alpha_pattern": st.dictionaries(
-        st.sampled_from(NAMES) | text, st.integers(-1, 64) | anything, max_size=3
-    ),
+    "rank_pattern": st.dictionaries(pattern_key, st.integers(-1, 64) | anything, max_size=3),
+    "alpha_pattern": st.dictionaries(pattern_key, st.integers(-1, 64) | anything, max_size=3),
     "bias": st.sampled_from(["none", "all", "lora_only"]) | anything,
     "task_type": st.sampled_from(["CAUSAL_LM", "SEQ_CLS", "SEQ_2_SEQ_LM", "TOKEN_CLS", "NOPE"]) | anything,
     "use_dora": st.booleans() | anything,
