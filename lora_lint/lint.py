@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -94,6 +96,7 @@ class Session:
         self._resolved: dict[tuple[str, str], ResolvedModel] = {}
         self._built: dict[tuple[str, str | None, str | None], Built | BuildError] = {}
         self._pure_ok: bool | None = None
+        self._predictions: dict[tuple[str, str], Prediction] = {}
 
     def resolve(self, model_id: str, base_dir: str) -> ResolvedModel:
         key = (model_id, base_dir)
@@ -165,11 +168,26 @@ class Session:
 
     def predict(self, built: Built, spec: LoraSpec) -> Prediction:
         kwargs = spec.kwargs()
+        # The same settings on the same model (common across a repository) are predicted once.
+        try:
+            text = json.dumps([kwargs, spec.task_type], sort_keys=True, default=repr)
+        except (TypeError, ValueError):  # keys of mixed types cannot be sorted
+            text = repr([kwargs, spec.task_type])
+        memo_key = (built.cache_key or str(id(built)), text)
+        found = self._predictions.get(memo_key)
+        if found is None:
+            found = self._predict(built, kwargs, spec.task_type)
+            self._predictions[memo_key] = found
+        return dataclasses.replace(
+            found, wrapped=list(found.wrapped), saved=dict(found.saved), warnings=list(found.warnings)
+        )
+
+    def _predict(self, built: Built, kwargs: dict[str, Any], task_type: str | None) -> Prediction:
         if not self.settings.exact and self._pure_allowed():
             from lora_lint.predict import pure
 
             try:
-                return pure.predict(built.inventory, kwargs, spec.task_type)
+                return pure.predict(built.inventory, kwargs, task_type)
             except pure.NotCovered:
                 pass
             except Exception:  # a gap in the pure matcher must never cost the user a prediction
@@ -182,11 +200,11 @@ class Session:
         if self.settings.disk_cache and built.cache_key is not None:
             from lora_lint.models import cache
 
-            key = cache.prediction_key(built.cache_key, kwargs, spec.task_type)
+            key = cache.prediction_key(built.cache_key, kwargs, task_type)
             found = cache.load_prediction(key)
             if found is not None:
                 return found
-        prediction = predict(built, kwargs, spec.task_type)
+        prediction = predict(built, kwargs, task_type)
         if key is not None:
             cache.store_prediction(key, prediction)
         return prediction

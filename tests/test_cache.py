@@ -273,3 +273,10 @@ def test_peft_backed_predictions_are_cached(monkeypatch: pytest.MonkeyPatch, tmp
     main(["--offline", "--format", "json", str(config)], out=second)
     assert json.loads(second.getvalue())["files"] == json.loads(first.getvalue())["files"]
     assert json.loads(second.getvalue())["files"][0]["configs"][0]["engine"] == "peft"
+
+
+def test_serialised_row_fields_follow_module_row() -> None:
+    import dataclasses
+
+    assert tuple(f.name for f in dataclasses.fields(ModuleRow)) == inventory._ROW_FIELDS
+    assert inventory._ROW_FIELDS[inventory._KERNEL] == "kernel"

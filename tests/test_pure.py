@@ -489,3 +489,21 @@ def test_newer_peft_goes_to_peft_and_says_so_once(
     err = capsys.readouterr().err
     assert err.count("peft 0.99.0 is newer than 0.21.2") == 1
     assert pure.predict(built("gpt2").inventory, spec.kwargs()).trainable == first.trainable
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.sampled_from(["gpt2", "llama", "t5"]), st.data())
+def test_suffix_index_equals_list_rule(arch: str, data: st.DataObject) -> None:
+    from lora_lint.matching import entry_matches
+
+    inv = built(arch).inventory
+    names = inv.names
+    entry = data.draw(
+        st.one_of(
+            st.sampled_from(_leaves(names)),
+            st.sampled_from(_pairs(names)),
+            st.sampled_from(names),
+            st.text("ab._", max_size=4),
+        )
+    )
+    assert inv.suffix_hits(entry) == [n for n in names if entry_matches(entry, n)]

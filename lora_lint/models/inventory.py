@@ -113,13 +113,27 @@ class Inventory:
     output_lookup_failed: bool = False
     _by_name: dict[str, ModuleRow] = field(default_factory=dict, repr=False)
     _roles: dict[str, Role] = field(default_factory=dict, repr=False)
+    _names: list[str] = field(default_factory=list, repr=False, compare=False)
+    _suffixes: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_name = {row.name: row for row in self.modules}
+        self._names = [row.name for row in self.modules]
 
     @property
     def names(self) -> list[str]:
-        return [row.name for row in self.modules]
+        return list(self._names)
+
+    def suffix_hits(self, entry: str) -> list[str]:
+        """Names equal to ``entry`` or ending in ``"." + entry`` (PEFT's list rule), in module order."""
+        if self._suffixes is None:
+            index: dict[str, list[str]] = {}
+            for name in self._names:
+                parts = name.split(".")
+                for i in range(len(parts)):
+                    index.setdefault(".".join(parts[i:]), []).append(name)
+            self._suffixes = index
+        return list(self._suffixes.get(entry, ()))
 
     def row(self, name: str) -> ModuleRow | None:
         return self._by_name.get(name)
@@ -164,9 +178,8 @@ class Inventory:
         for values in data["modules"]:
             if len(values) != len(_ROW_FIELDS):
                 raise ValueError("module row of the wrong length")
-            row = dict(zip(_ROW_FIELDS, values, strict=True))
-            row["kernel"] = tuple(row["kernel"])
-            rows.append(ModuleRow(**row))
+            values[_KERNEL] = tuple(values[_KERNEL])
+            rows.append(ModuleRow(*values))
         params = [
             ParamRow(m, n, tuple(int(x) for x in shape), bool(t)) for m, n, shape, t in data["parameters"]
         ]
@@ -192,6 +205,9 @@ class Inventory:
             moe_conversion=data["moe_conversion"],
             output_lookup_failed=bool(data["output_lookup_failed"]),
         )
+
+
+_KERNEL = 8  # position of ModuleRow.kernel in a serialised row (see _ROW_FIELDS)
 
 
 def _plain(value: Any) -> Any:

@@ -359,6 +359,20 @@ def condense(targets: Iterable[str], others: Iterable[str]) -> set[str]:
     return chosen or target_set
 
 
+def _dotted_suffix_in(key: str, names: set[str] | frozenset[str]) -> bool:
+    """``any(key.endswith("." + n) for n in names)``, by looking up each dotted suffix of ``key``."""
+    dot = key.find(".")
+    while dot != -1:
+        if key[dot + 1 :] in names:
+            return True
+        dot = key.find(".", dot + 1)
+    return False
+
+
+# all-linear sets recur across configs: condensing one is done once per inventory.
+_CONDENSED: dict[tuple[int, frozenset[str]], tuple[Inventory, frozenset[str]]] = {}
+
+
 def _layer_of(key: str, pattern: str | list[str] | None) -> int | None:
     if pattern is None or len(pattern) == 0:
         found = re.match(r".*?\.[^.]*\.(?P<idx>\d+)\.", key)
@@ -380,7 +394,7 @@ def _match(cfg: _Config, target: set[str] | str | None, saved: list[str] | None,
         if isinstance(exclude, str):
             if re.fullmatch(exclude, key):
                 return _EXCLUDED
-        elif key in exclude or any(key.endswith("." + e) for e in exclude):
+        elif key in exclude or _dotted_suffix_in(key, exclude):
             return _EXCLUDED
     if saved and any(re.match(rf"(^|.*\.){m}($|\..*)", key) for m in saved):
         return _EXCLUDED
@@ -391,7 +405,7 @@ def _match(cfg: _Config, target: set[str] | str | None, saved: list[str] | None,
     assert target is not None
     if key in target:
         return True
-    found = any(key.endswith("." + t) for t in target)
+    found = _dotted_suffix_in(key, target)
     layers = cfg.layers
     if found and layers is not None and (len(layers) != 0 if isinstance(layers, list) else True):
         index = _layer_of(key, cfg.layers_pattern)
@@ -552,12 +566,20 @@ def _inject(inv: Inventory, cfg: _Config, prediction: Prediction) -> Prediction:
         elif cfg.task_type == "SEQ_CLS" and inv.seq_cls_head is not None:
             linear.discard(inv.seq_cls_head)
         target = linear
-    if isinstance(target, set) and len(target) >= MIN_CONDENSE:
+        # No condensation: for full names without layers_to_transform (never allowed with a str
+        # target) the condensed suffixes match exactly the same modules, and all-linear names always
+        # exist, so PEFT's not-found message (which would print the set) cannot occur.
+    elif isinstance(target, set) and len(target) >= MIN_CONDENSE:
         if "" in target:
             raise NotCovered("empty target name")
-        ends = tuple("." + t for t in target)
-        others = [""] + [k for k in keys if k not in target and not k.endswith(ends)]
-        smaller = condense(target, others)
+        memo_key = (id(inv), frozenset(target))
+        memo = _CONDENSED.get(memo_key)
+        if memo is not None and memo[0] is inv:
+            smaller = set(memo[1])
+        else:
+            others = [""] + [k for k in keys if k not in target and not _dotted_suffix_in(k, target)]
+            smaller = condense(target, others)
+            _CONDENSED[memo_key] = (inv, frozenset(smaller))
         if len(smaller) < len(target):
             target = smaller
 
@@ -644,10 +666,11 @@ def _inject_parameters(inv: Inventory, cfg: _Config, state: _State, prediction: 
     if cfg.dropout != 0 or cfg.fan_in_fan_out or cfg.lora_bias or cfg.dora:
         raise NotCovered("target_parameters with an option ParamWrapper rejects")
     names = sorted(set(cfg.target_parameters))
+    name_set = frozenset(names)
     shapes = {f"{p.module}.{p.name}": p for p in inv.parameters}
 
     def hit(key: str) -> bool:
-        return key in names or any(key.endswith("." + t) for t in names)
+        return key in names or _dotted_suffix_in(key, name_set)
 
     for name, row in state.wrapped_rows.items():
         inner = [f"{name}.{p}" for p in ("weight", "bias")]

@@ -71,7 +71,7 @@ class RuleContext:
         key = ("list", entry)
         if key not in self._match_cache:
             assert self.inventory is not None
-            self._match_cache[key] = [n for n in self.inventory.names if entry_matches(entry, n)]
+            self._match_cache[key] = self.inventory.suffix_hits(entry)
         return self._match_cache[key]
 
     def regex_hits(self, pattern: str) -> list[str]:
