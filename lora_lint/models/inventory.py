@@ -11,6 +11,7 @@ import copy
 import hashlib
 import json
 import logging
+import operator
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -153,7 +154,7 @@ class Inventory:
             "model_type": self.model_type,
             "auto_class": self.auto_class,
             "model_class": self.model_class,
-            "modules": [[_plain(getattr(row, f)) for f in _ROW_FIELDS] for row in self.modules],
+            "modules": [_row_values(row) for row in self.modules],
             "parameters": [[p.module, p.name, list(p.shape), p.is_transposed] for p in self.parameters],
             "param_names": self.param_names,
             "total_params": self.total_params,
@@ -210,8 +211,10 @@ class Inventory:
 _KERNEL = 8  # position of ModuleRow.kernel in a serialised row (see _ROW_FIELDS)
 
 
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+def _row_values(row: ModuleRow) -> list[Any]:
+    values = list(_ROW_GETTER(row))
+    values[_KERNEL] = list(values[_KERNEL])
+    return values
 
 
 _ROW_FIELDS = (
@@ -227,6 +230,7 @@ _ROW_FIELDS = (
     "groups",
     "kind",
 )
+_ROW_GETTER = operator.attrgetter(*_ROW_FIELDS)
 
 
 def config_key(config: dict[str, Any], auto_class: str, extra: str = "") -> str:

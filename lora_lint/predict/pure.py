@@ -388,13 +388,29 @@ def _layer_of(key: str, pattern: str | list[str] | None) -> int | None:
 _EXCLUDED = "excluded"
 
 
-def _match(cfg: _Config, target: set[str] | str | None, saved: list[str] | None, key: str) -> bool | str:
+def _hits(inv: Inventory, entries: set[str]) -> set[str]:
+    """Inventory names a list of entries matches: equal to one, or ending in ``"." + entry``."""
+    found: set[str] = set()
+    for entry in entries:
+        found.update(inv.suffix_hits(entry))
+    return found
+
+
+def _match(
+    cfg: _Config,
+    target: set[str] | str | None,
+    saved: list[str] | None,
+    key: str,
+    target_hits: set[str],
+    exclude_hits: set[str],
+) -> bool | str:
+    """PEFT's check_target_module_exists for one module; ``*_hits`` are ``_hits`` of the list forms."""
     exclude = cfg.exclude
     if exclude:
         if isinstance(exclude, str):
             if re.fullmatch(exclude, key):
                 return _EXCLUDED
-        elif key in exclude or _dotted_suffix_in(key, exclude):
+        elif key in exclude_hits:
             return _EXCLUDED
     if saved and any(re.match(rf"(^|.*\.){m}($|\..*)", key) for m in saved):
         return _EXCLUDED
@@ -405,7 +421,7 @@ def _match(cfg: _Config, target: set[str] | str | None, saved: list[str] | None,
     assert target is not None
     if key in target:
         return True
-    found = _dotted_suffix_in(key, target)
+    found = key in target_hits
     layers = cfg.layers
     if found and layers is not None and (len(layers) != 0 if isinstance(layers, list) else True):
         index = _layer_of(key, cfg.layers_pattern)
@@ -577,18 +593,21 @@ def _inject(inv: Inventory, cfg: _Config, prediction: Prediction) -> Prediction:
         if memo is not None and memo[0] is inv:
             smaller = set(memo[1])
         else:
-            others = [""] + [k for k in keys if k not in target and not _dotted_suffix_in(k, target)]
+            matched = _hits(inv, target)
+            others = [""] + [k for k in keys if k not in matched]
             smaller = condense(target, others)
             _CONDENSED[memo_key] = (inv, frozenset(smaller))
         if len(smaller) < len(target):
             target = smaller
 
+    target_hits = _hits(inv, target) if isinstance(target, set) else set()
+    exclude_hits = _hits(inv, cfg.exclude) if isinstance(cfg.exclude, set) else set()
     state = _State(inv)
     excluded: list[str] = []
     unmatched: list[str] = []
     targeted: list[str] = []
     for row in inv.modules:
-        found = _match(cfg, target, saved, row.name)
+        found = _match(cfg, target, saved, row.name, target_hits, exclude_hits)
         if found == _EXCLUDED:
             excluded.append(row.name)
             continue
