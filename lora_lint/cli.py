@@ -143,6 +143,7 @@ def run_lint(args: argparse.Namespace, out: TextIO) -> int:
     settings.include_python = args.include_python
     settings.disk_cache = not args.no_cache
     settings.exact = args.exact
+    settings.debug = args.debug
     if args.max_file_size is not None:
         settings.max_bytes = args.max_file_size
     fmt = args.format or (

@@ -35,6 +35,26 @@ class Span:
     end_column: int = 1
 
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """Escape control and invisible formatting characters that a config value could smuggle into a
+    terminal or a CI log (newlines that start workflow commands, ANSI escapes, bidi overrides)."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char.isprintable() or char == " ":
+            out.append(char)
+        elif char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     path: str
@@ -45,6 +65,11 @@ class Diagnostic:
     message: str
     help: str | None = None
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", printable(self.message))
+        if self.help is not None:
+            object.__setattr__(self, "help", printable(self.help))
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

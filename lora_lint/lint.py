@@ -40,6 +40,7 @@ class Settings:
     exact: bool = False  # always predict with PEFT itself, never the pure matcher (--exact)
     include_python: bool = False  # walk folders for .py files too (named files are always linted)
     policy: Policy = field(default_factory=Policy)  # selection, severities, excludes (config.py)
+    debug: bool = False  # let a crashing rule raise instead of reporting it (--debug)
 
 
 @dataclass
@@ -230,7 +231,15 @@ def lint_spec(spec: LoraSpec, display: str, session: Session) -> tuple[ConfigRes
         ctx.prediction = result.prediction = session.predict(result.built, spec)
     diagnostics: list[Diagnostic] = []
     for rule in checks():
-        found = list(rule.check(ctx))
+        try:
+            found = list(rule.check(ctx))
+        except Exception as exc:
+            if settings.debug:
+                raise
+            # One broken rule must not hide every other finding of the run.
+            found = [Diagnostic(display, spec.document.span(spec.location), rule.CODE, rule.NAME, Severity.ERROR,
+                                f"internal error in this rule: {type(exc).__name__}: {exc}",
+                                "please report it; rerun with --debug for the traceback")]
         ctx.reported.extend(found)
         diagnostics.extend(found)
     return result, diagnostics

@@ -138,3 +138,19 @@ def test_examples_folder(fmt: str) -> None:
     code, out, _ = run(str(EXAMPLES), "--offline", "--format", fmt)
     assert code == 1
     assert "LL001" in out and "LL002" in out and "LL005" in out
+
+
+def test_a_crashing_rule_is_reported_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lora_lint.rules import ll007_unused_pattern
+
+    def broken(ctx: object) -> list[object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ll007_unused_pattern, "check", broken)
+    path = tmp_path / "cfg.yaml"
+    path.write_text("base_model_name_or_path: gpt2\nr: 8\ntarget_modules: [c_attn, q_proj]\n")
+    code, out, _ = run(str(path), "--offline")
+    assert code == 1
+    assert "LL007 internal error in this rule: RuntimeError: boom" in out and "LL001" in out
+    code, _, err = run(str(path), "--offline", "--debug")
+    assert code == 2 and "Traceback" in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from lora_lint.diagnostics import printable
 from lora_lint.lint import ConfigResult, LintResult
 
 
@@ -33,7 +34,7 @@ def render(result: LintResult) -> str:
         lines.append(f"{diag.path}:{diag.span.line}:{diag.span.column}: {diag.code} {diag.message}")
         if diag.help:
             lines.append(f"    help: {diag.help}")
-    summaries = [_summary(f.path, c) for f in result.files for c in f.configs]
+    summaries = [printable(_summary(f.path, c)) for f in result.files for c in f.configs]
     if summaries and lines:
         lines.append("")
     lines.extend(summaries)

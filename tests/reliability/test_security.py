@@ -266,12 +266,6 @@ def test_github_format_cannot_be_fed_workflow_commands(tmp_path: Path) -> None:
     assert not [line for line in run.out.splitlines() if line.startswith("::warning file=evil.py")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known issue, reported: reporters print config values raw, so a newline in a target name "
-    "starts a new output line (a GitHub workflow command in a CI log) and escape sequences reach "
-    "the terminal; the fix belongs in the reporters (escape control characters)",
-)
 @pytest.mark.parametrize("fmt", ["text", "github"])
 def test_control_characters_from_a_config_are_escaped(tmp_path: Path, fmt: str) -> None:
     (tmp_path / "a.yaml").write_text(INJECTION)
