@@ -118,13 +118,17 @@ class Session:
         assert resolved.config is not None
         key = (config_key(resolved.config, ""), task_type, self.settings.auto_class)
         if key not in self._built:
-            self._built[key] = self._build(resolved.config, resolved.id, task_type)
+            local = resolved.source in {"local", "mapping"} and resolved.location is not None
+            source_dir = os.path.dirname(resolved.location) if local and resolved.location else None
+            self._built[key] = self._build(resolved.config, resolved.id, task_type, source_dir)
         found = self._built[key]
         if isinstance(found, BuildError):
             raise found
         return found
 
-    def _build(self, config: dict[str, Any], model_id: str, task_type: str | None) -> Built | BuildError:
+    def _build(
+        self, config: dict[str, Any], model_id: str, task_type: str | None, source_dir: str | None = None
+    ) -> Built | BuildError:
         from lora_lint.models import cache
         from lora_lint.models.inventory import build, build_meta_model
 
@@ -133,9 +137,12 @@ class Session:
             "task_type": task_type,
             "auto_class": settings.auto_class,
             "trust_remote_code": settings.trust_remote_code,
+            "source_dir": source_dir,
         }
         disk_key = None
-        if settings.disk_cache:
+        # A model built from repository code is never cached: its code can change under the same config.
+        remote = settings.trust_remote_code and "auto_map" in config
+        if settings.disk_cache and not remote:
             disk_key = cache.inventory_key(config, settings.auto_class, task_type, settings.trust_remote_code)
             found = cache.load_inventory(disk_key)
             if isinstance(found, BuildError):
@@ -237,9 +244,17 @@ def lint_spec(spec: LoraSpec, display: str, session: Session) -> tuple[ConfigRes
             if settings.debug:
                 raise
             # One broken rule must not hide every other finding of the run.
-            found = [Diagnostic(display, spec.document.span(spec.location), rule.CODE, rule.NAME, Severity.ERROR,
-                                f"internal error in this rule: {type(exc).__name__}: {exc}",
-                                "please report it; rerun with --debug for the traceback")]
+            found = [
+                Diagnostic(
+                    display,
+                    spec.document.span(spec.location),
+                    rule.CODE,
+                    rule.NAME,
+                    Severity.ERROR,
+                    f"internal error in this rule: {type(exc).__name__}: {exc}",
+                    "please report it; rerun with --debug for the traceback",
+                )
+            ]
         ctx.reported.extend(found)
         diagnostics.extend(found)
     return result, diagnostics

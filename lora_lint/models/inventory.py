@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import operator
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -274,7 +275,22 @@ def check_sizes(config: dict[str, Any], where: str = "", depth: int = 0) -> None
             )
 
 
-def _config_object(config: dict[str, Any], trust_remote_code: bool) -> Any:
+def _remote_config(model_type: str, source_dir: str | None) -> Any:
+    """The config class defined by a local model folder's own code (``auto_map``), with consent."""
+    from transformers import AutoConfig
+
+    if source_dir is None or not os.path.isdir(source_dir):
+        raise BuildError(
+            f"model_type `{model_type}` is defined by code in the model repository (`auto_map`); lora-lint "
+            "runs such code only from a local model folder, with --trust-remote-code"
+        )
+    try:
+        return AutoConfig.from_pretrained(source_dir, trust_remote_code=True)
+    except Exception as exc:
+        raise BuildError(f"the repository code of `{model_type}` failed: {_first_line(exc)}") from None
+
+
+def _config_object(config: dict[str, Any], trust_remote_code: bool, source_dir: str | None = None) -> Any:
     from transformers import AutoConfig
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
@@ -290,10 +306,7 @@ def _config_object(config: dict[str, Any], trust_remote_code: bool) -> Any:
                     "(`auto_map`), which lora-lint does not run",
                     remote_code=True,
                 )
-            raise BuildError(
-                f"model_type `{model_type}` is defined by code in the model repository (`auto_map`); "
-                "lora-lint does not import repository code yet, even with --trust-remote-code"
-            )
+            return _remote_config(model_type, source_dir)
         raise BuildError(
             f"unknown model_type `{model_type}` for transformers; upgrade transformers or "
             "give a local config.json"
@@ -367,6 +380,7 @@ def build_meta_model(
     task_type: str | None = None,
     auto_class: str | None = None,
     trust_remote_code: bool = False,
+    source_dir: str | None = None,
 ) -> tuple[Any, str]:
     """The model on the meta device, and the auto class used."""
     check_sizes(config)  # before importing torch: a refusal should be instant
@@ -374,7 +388,16 @@ def build_meta_model(
     import transformers
 
     with _quiet():
-        config_obj = _config_object(config, trust_remote_code)
+        config_obj = _config_object(config, trust_remote_code, source_dir)
+        remote = bool(
+            trust_remote_code
+            and isinstance(config.get("auto_map"), dict)
+            and config.get("model_type") not in _known_types()
+        )
+        if remote:
+            return _build_remote(config_obj, config, task_type, auto_class), _remote_auto(
+                config, task_type, auto_class
+            )
         chosen = choose_auto_class(config_obj, config, task_type, auto_class)
         first_error: BuildError | None = None
         for candidate in (chosen, *_fallback_auto_classes(config_obj, config, task_type, auto_class, chosen)):
@@ -393,6 +416,37 @@ def build_meta_model(
             return model, candidate
     assert first_error is not None
     raise first_error
+
+
+def _known_types() -> Any:
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    return CONFIG_MAPPING
+
+
+def _remote_auto(config: dict[str, Any], task_type: str | None, override: str | None) -> str:
+    auto_map = config.get("auto_map") or {}
+    wanted = override or (TASK_TO_AUTO.get(task_type.upper()) if task_type else None)
+    for name in (wanted, "AutoModelForCausalLM", "AutoModel"):
+        if name and name in auto_map:
+            return name
+    raise BuildError("the model repository's `auto_map` names no model class lora-lint can build")
+
+
+def _build_remote(
+    config_obj: Any, config: dict[str, Any], task_type: str | None, override: str | None
+) -> Any:
+    import torch
+    import transformers
+
+    chosen = _remote_auto(config, task_type, override)
+    try:
+        with torch.device("meta"):
+            model = getattr(transformers, chosen).from_config(config_obj, trust_remote_code=True)
+    except Exception as exc:
+        raise BuildError(f"the repository code failed to build the model: {_first_line(exc)}") from None
+    model.eval()
+    return model
 
 
 def _fallback_auto_classes(
@@ -654,8 +708,13 @@ def build(
     task_type: str | None = None,
     auto_class: str | None = None,
     trust_remote_code: bool = False,
+    source_dir: str | None = None,
 ) -> Built:
     model, chosen = build_meta_model(
-        config, task_type=task_type, auto_class=auto_class, trust_remote_code=trust_remote_code
+        config,
+        task_type=task_type,
+        auto_class=auto_class,
+        trust_remote_code=trust_remote_code,
+        source_dir=source_dir,
     )
     return Built(model, inventory_of(model, model_id, chosen, config_key(config, chosen)))

@@ -46,5 +46,5 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         CODE,
         span,
         f"base model `{ctx.model_ref}`: {error.message}; targets were not verified",
-        "pass `--trust-remote-code` on the command line if you trust this repository",
+        "pass `--trust-remote-code` on the command line if you trust this repository (local model folders only)",
     )
