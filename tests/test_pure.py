@@ -131,6 +131,7 @@ def assert_same(mine: Prediction, theirs: Prediction, label: str) -> None:
     assert mine.saved == theirs.saved, label
     assert (mine.trainable, mine.total) == (theirs.trainable, theirs.total), label
     assert mine.modules == theirs.modules, label
+    assert mine.renamed == theirs.renamed, label
 
 
 # ---------------------------------------------------------------------------------------------

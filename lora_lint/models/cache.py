@@ -20,6 +20,7 @@ written for another key or format is ignored (and rebuilt by the caller).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -198,42 +199,28 @@ def store_config(
 
 
 def load_prediction(key: str) -> Prediction | None:
+    """A cached PEFT-backed prediction; every field of ``Prediction`` is kept (see store_prediction)."""
     data = _read(PREDICTIONS, key)
     if data is None:
         return None
     try:
-        found = data["prediction"]
-        failure = found["failure"]
-        return Prediction(
-            engine=str(found["engine"]),
-            wrapped=[Wrapped(str(m), p, int(r), float(a), int(n)) for m, p, r, a, n in found["wrapped"]],
-            saved={str(k): int(v) for k, v in found["saved"].items()},
-            trainable=found["trainable"],
-            total=found["total"],
-            failure=Failure(str(failure[0]), str(failure[1]), str(failure[2])) if failure else None,
-            warnings=[str(w) for w in found["warnings"]],
-        )
+        found = dict(data["prediction"])
+        names = {f.name for f in dataclasses.fields(Prediction)}
+        if set(found) != names:  # written by a different Prediction: rebuild
+            return None
+        found["wrapped"] = [Wrapped(*item) for item in found["wrapped"]]
+        found["failure"] = Failure(*found["failure"]) if found["failure"] else None
+        return Prediction(**found)
     except (KeyError, TypeError, ValueError):
         return None
 
 
 def store_prediction(key: str, prediction: Prediction) -> bool:
+    values = {f.name: getattr(prediction, f.name) for f in dataclasses.fields(Prediction)}
+    values["wrapped"] = [dataclasses.astuple(w) for w in prediction.wrapped]
     failure = prediction.failure
-    return _write(
-        PREDICTIONS,
-        key,
-        {
-            "prediction": {
-                "engine": prediction.engine,
-                "wrapped": [[w.module, w.parameter, w.r, w.alpha, w.params] for w in prediction.wrapped],
-                "saved": prediction.saved,
-                "trainable": prediction.trainable,
-                "total": prediction.total,
-                "failure": [failure.kind, failure.message, failure.exception] if failure else None,
-                "warnings": prediction.warnings,
-            }
-        },
-    )
+    values["failure"] = dataclasses.astuple(failure) if failure else None
+    return _write(PREDICTIONS, key, {"prediction": values})
 
 
 def info(root: Path | None = None) -> dict[str, Any]:
