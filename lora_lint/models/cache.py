@@ -98,9 +98,15 @@ def inventory_key(
 
 
 def config_key(model_id: str, revision: str | None) -> str:
-    # lora-lint's version is in the key because a catalogue answer is kept too.
+    # lora-lint's version and the catalogue's source are in the key because catalogue answers are kept too.
     return _digest(
-        {"format": FORMAT, "model_id": model_id, "revision": revision, "lora_lint": tools()["lora_lint"]}
+        {
+            "format": FORMAT,
+            "model_id": model_id,
+            "revision": revision,
+            "lora_lint": tools()["lora_lint"],
+            "catalogue": _source_digest("lora_lint.models.catalogue"),
+        }
     )
 
 
