@@ -29,7 +29,7 @@ from lora_lint.lint import Settings
 REPO = Path(__file__).resolve().parents[1]
 HOOKS_FILE = REPO / ".pre-commit-hooks.yaml"
 HOOKS = REPO / "hooks"
-DOCS = REPO / "docs" / "integrations.md"
+DOCS = REPO / "README.md"
 README = REPO / "README.md"
 
 AMBIGUOUS = "base_model_name_or_path: gpt2\nr: 8\ntarget_modules: [c_attn, c_proj]\n"

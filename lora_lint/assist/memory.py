@@ -1,6 +1,6 @@
 """Training-memory estimate for a LoRA run: weights, adapters, gradients, Adam, activations, logits.
 
-The formula (documented in docs/assist.md), in bytes, for batch size ``b`` and sequence length ``s``:
+The formula (documented in the README, "The training-memory estimate"), in bytes, for batch size ``b`` and sequence length ``s``:
 
 * base weights: every frozen parameter at the compute dtype (4 bytes for float32, 2 for
   bfloat16/float16); with ``--quantize 8bit`` the Linear weights of the blocks take 1 byte and with
