@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from lora_lint.commands import COMMANDS
+from lora_lint.commands import load as load_command
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -180,7 +181,7 @@ def run_lint(args: argparse.Namespace, out: TextIO) -> int:
 def _dispatch(argv: list[str], out: TextIO) -> int:
     if argv and argv[0] in COMMANDS:
         name = argv[0]
-        module = COMMANDS[name]
+        module = load_command(name)
         parser = _Parser(prog=f"lora-lint {name}", description=module.HELP)
         module.add_arguments(parser)
         args = parser.parse_args(argv[1:])
