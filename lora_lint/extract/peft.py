@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lora_lint.extract.spec import ALL_FIELDS, Field, LoraSpec, ModelRef
-from lora_lint.load.document import Document, KeyPath
+from lora_lint.load.document import Document, KeyPath, mappings
 
 NAME = "peft"
 
@@ -51,16 +51,6 @@ def is_lora_mapping(mapping: dict[Any, Any]) -> bool:
         return bool(keys & _LORA_MARKERS)
     # A misspelt target_modules still counts when the mapping is clearly a LoraConfig.
     return {"r", "lora_alpha"} <= keys
-
-
-def _walk(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, dict[Any, Any]]]:
-    if isinstance(value, dict):
-        yield path, value
-        for key, child in value.items():
-            yield from _walk(child, (*path, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from _walk(child, (*path, index))
 
 
 def _lookup(data: Any, path: KeyPath) -> Any:
@@ -108,6 +98,6 @@ def spec_from_mapping(
 
 
 def extract(doc: Document) -> Iterator[LoraSpec]:
-    for location, mapping in _walk(doc.data, ()):
+    for location, mapping in mappings(doc.data):
         if is_lora_mapping(mapping):
             yield spec_from_mapping(doc, location, mapping)

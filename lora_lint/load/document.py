@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,3 +81,14 @@ class Document:
 def pointer(path: KeyPath) -> str:
     """RFC 6901 JSON pointer for a key path ("" for the root)."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def mappings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, dict[Any, Any]]]:
+    """Every mapping in a value tree with its key path, outermost first."""
+    if isinstance(value, dict):
+        yield path, value
+        for key, child in value.items():
+            yield from mappings(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from mappings(child, (*path, index))

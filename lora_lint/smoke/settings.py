@@ -7,11 +7,10 @@ at ``peft_config``. Values written as strings (YAML 1.1 reads ``2e-4`` as a stri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lora_lint.load.document import Document, KeyPath, pointer
+from lora_lint.load.document import Document, KeyPath, mappings, pointer
 
 LR_KEYS = ("learning_rate", "lr")
 SEQ_LEN_KEYS = ("sequence_len", "max_seq_length", "cutoff_len", "max_seq_len", "seq_length", "max_length")
@@ -46,16 +45,6 @@ def _lookup(data: Any, path: KeyPath) -> Any:
     return data
 
 
-def _walk(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, dict[Any, Any]]]:
-    if isinstance(value, dict):
-        yield path, value
-        for key, child in value.items():
-            yield from _walk(child, (*path, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from _walk(child, (*path, index))
-
-
 def find(doc: Document, location: KeyPath, keys: tuple[str, ...], positive: bool = True) -> Found | None:
     """The first numeric value under one of ``keys``, nearest to ``location`` first."""
     for cut in range(len(location), -1, -1):
@@ -66,7 +55,7 @@ def find(doc: Document, location: KeyPath, keys: tuple[str, ...], positive: bool
                 number = _number(mapping.get(key))
                 if number is not None and (number > 0 or not positive):
                     return Found(number, pointer((*scope, key)))
-    for path, mapping in _walk(doc.data, ()):
+    for path, mapping in mappings(doc.data):
         for key in keys:
             number = _number(mapping.get(key))
             if number is not None and (number > 0 or not positive):
