@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NUM = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.)")
 
@@ -175,6 +176,7 @@ def fold(name: str) -> str:
     return _NUM.sub("*", name)
 
 
+@lru_cache(maxsize=1 << 16)
 def tower_of(name: str) -> str:
     parts = name.split(".")
     # A projector may sit inside the vision module (Qwen2-VL's `visual.merger`): it wins.
