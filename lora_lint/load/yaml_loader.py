@@ -201,6 +201,8 @@ class _Walker:
 
 def _problem(exc: yaml.MarkedYAMLError, text: str) -> str:
     problem = str(exc.problem or exc.context or "invalid YAML").strip()
+    if "maximum nesting depth" in problem:  # libyaml's own limit (PyYAML >= 6.0.4), far above ours
+        return f"document is nested deeper than {MAX_DEPTH} levels"
     if isinstance(exc, yaml.constructor.ConstructorError):
         return f"refusing to construct: {problem}"
     mark = exc.problem_mark
