@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lora_lint.models.inventory import TASK_TO_AUTO, BuildError, Built, build
 from lora_lint.models.resolve import ResolvedModel, resolve
@@ -50,3 +51,16 @@ def load(
         hint = "; rerun with --trust-remote-code for a local model folder" if exc.remote_code else ""
         raise AssistError(f"cannot build `{resolved.id}`: {exc.message}{hint}") from None
     return Loaded(resolved, built)
+
+
+def load_for_command(args: Any, prog: str) -> Loaded:
+    """``load`` with the model options of a subcommand; a failure is one line and exit 2."""
+    try:
+        return load(
+            args.model,
+            offline=args.offline,
+            auto_class=args.auto_class,
+            trust_remote_code=args.trust_remote_code,
+        )
+    except AssistError as exc:
+        raise SystemExit(f"{prog}: {exc.message}") from None

@@ -19,17 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from lora_lint.assist import inspect
-    from lora_lint.assist.loading import AssistError, load
+    from lora_lint.assist.loading import load_for_command
 
-    try:
-        loaded = load(
-            args.model,
-            offline=args.offline,
-            auto_class=args.auto_class,
-            trust_remote_code=args.trust_remote_code,
-        )
-    except AssistError as exc:
-        raise SystemExit(f"lora-lint inspect: {exc.message}") from None
+    loaded = load_for_command(args, "lora-lint inspect")
     view = inspect.overview(loaded)
     if args.format == "json":
         out.write(json.dumps(inspect.as_json(view), indent=2) + "\n")

@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from lora_lint.assist import memory, render
-    from lora_lint.assist.loading import AssistError, load
+    from lora_lint.assist.loading import load_for_command
     from lora_lint.assist.suggest import Options, suggest
 
     prog = "lora-lint suggest"
@@ -65,15 +65,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     options = Options(
         r=args.r, alpha=args.alpha, dropout=args.dropout, task=args.task, vram=vram, memory=settings
     )
-    try:
-        loaded = load(
-            args.model,
-            offline=args.offline,
-            auto_class=args.auto_class,
-            trust_remote_code=args.trust_remote_code,
-        )
-    except AssistError as exc:
-        raise SystemExit(f"{prog}: {exc.message}") from None
+    loaded = load_for_command(args, prog)
     suggestion = suggest(loaded, options)
     chosen = args.strategy or suggestion.recommended or "all-linear"
     if args.format == "json":
