@@ -37,7 +37,27 @@ def _remote_code_model(folder: Path) -> None:
     )
 
 
-SETUP: dict[str, Callable[[Path], None]] = {"LL010": _remote_code_model}
+def _incomplete_model(folder: Path) -> None:
+    """LL014's example names ./my-ministral, a config.json with ``head_dim: null``."""
+    model = folder / "my-ministral"
+    model.mkdir()
+    (model / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "ministral",
+                "hidden_size": 64,
+                "intermediate_size": 128,
+                "num_hidden_layers": 2,
+                "num_attention_heads": 4,
+                "num_key_value_heads": 2,
+                "head_dim": None,
+                "vocab_size": 256,
+            }
+        )
+    )
+
+
+SETUP: dict[str, Callable[[Path], None]] = {"LL010": _remote_code_model, "LL014": _incomplete_model}
 KNOWN_DRIFT: dict[str, str] = {}
 
 

@@ -400,4 +400,5 @@ def as_json(view: Overview) -> dict[str, Any]:
         "categories": {
             category: [row.role.key for row in rows] for category, rows in view.categories().items()
         },
+        "assumed": [c.to_dict() for c in inv.assumed],
     }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
+from lora_lint.models.completions import describe
 from lora_lint.models.inventory import TASK_TO_AUTO, BuildError, Built, build
 from lora_lint.models.resolve import ResolvedModel, resolve
 
@@ -56,7 +58,7 @@ def load(
 def load_for_command(args: Any, prog: str) -> Loaded:
     """``load`` with the model options of a subcommand; a failure is one line and exit 2."""
     try:
-        return load(
+        loaded = load(
             args.model,
             offline=args.offline,
             auto_class=args.auto_class,
@@ -64,3 +66,11 @@ def load_for_command(args: Any, prog: str) -> Loaded:
         )
     except AssistError as exc:
         raise SystemExit(f"{prog}: {exc.message}") from None
+    inv = loaded.built.inventory
+    if inv.assumed:
+        print(
+            f"{prog}: warning: transformers cannot build `{loaded.model_id}` from its config as written "
+            f"({inv.build_problem}); built with {describe(inv.assumed)} (rule LL014)",
+            file=sys.stderr,
+        )
+    return loaded

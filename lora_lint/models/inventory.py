@@ -17,9 +17,10 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from lora_lint.matching import layer_index
+from lora_lint.models.completions import MAX_COMPLETIONS, Completion, complete
 from lora_lint.models.roles import Role, classify
 
 TASK_TO_AUTO = {
@@ -113,6 +114,9 @@ class Inventory:
     moe_conversion: str | None = None
     # get_output_embeddings() raised or returned a module outside the tree (all-linear then fails too).
     output_lookup_failed: bool = False
+    # values the config left unset that lora-lint filled to build it (rule LL014), and why it had to.
+    assumed: list[Completion] = field(default_factory=list)
+    build_problem: str = ""
     _by_name: dict[str, ModuleRow] = field(default_factory=dict, repr=False)
     _roles: dict[str, Role] = field(default_factory=dict, repr=False)
     _names: list[str] = field(default_factory=list, repr=False, compare=False)
@@ -171,6 +175,8 @@ class Inventory:
             "reprs": self.reprs,
             "moe_conversion": self.moe_conversion,
             "output_lookup_failed": self.output_lookup_failed,
+            "assumed": [c.to_dict() for c in self.assumed],
+            "build_problem": self.build_problem,
         }
 
     @classmethod
@@ -206,6 +212,8 @@ class Inventory:
             reprs=dict(data["reprs"]),
             moe_conversion=data["moe_conversion"],
             output_lookup_failed=bool(data["output_lookup_failed"]),
+            assumed=[Completion.from_dict(c) for c in data["assumed"]],
+            build_problem=str(data["build_problem"]),
         )
 
 
@@ -345,14 +353,7 @@ def choose_auto_class(
     arch = config.get("architectures")
     arch_name = arch[0] if isinstance(arch, list) and arch and isinstance(arch[0], str) else None
     supported: list[str] = []
-    # The usual auto classes first (in order), then every other task head transformers has
-    # (depth estimation, object detection, CTC, ...), for types none of the usual ones cover.
-    others = sorted(
-        n
-        for n in dir(transformers)
-        if (n.startswith("AutoModelFor") or n == "AutoBackbone") and n not in AUTO_CLASSES
-    )
-    for auto_name in (*AUTO_CLASSES, *others):
+    for auto_name in _auto_class_names():
         if supported and auto_name not in AUTO_CLASSES:
             break
         auto_cls = getattr(transformers, auto_name, None)
@@ -374,6 +375,28 @@ def choose_auto_class(
     raise BuildError(f"transformers has no model class for `{config.get('model_type')}`")
 
 
+class MetaBuild(NamedTuple):
+    """A model built on the meta device, the auto class used, and any values lora-lint assumed."""
+
+    model: Any
+    auto_class: str
+    completions: tuple[Completion, ...] = ()
+    problem: str = ""  # why the config could not be built as written, when completions were needed
+
+
+def _auto_class_names() -> tuple[str, ...]:
+    """The usual auto classes first (in order), then every other task head transformers has
+    (depth estimation, object detection, text-to-waveform, ...), for types none of the usual ones cover."""
+    import transformers
+
+    others = sorted(
+        n
+        for n in dir(transformers)
+        if (n.startswith("AutoModelFor") or n == "AutoBackbone") and n not in AUTO_CLASSES
+    )
+    return (*AUTO_CLASSES, *others)
+
+
 def build_meta_model(
     config: dict[str, Any],
     *,
@@ -381,12 +404,9 @@ def build_meta_model(
     auto_class: str | None = None,
     trust_remote_code: bool = False,
     source_dir: str | None = None,
-) -> tuple[Any, str]:
+) -> MetaBuild:
     """The model on the meta device, and the auto class used."""
     check_sizes(config)  # before importing torch: a refusal should be instant
-    import torch
-    import transformers
-
     with _quiet():
         config_obj = _config_object(config, trust_remote_code, source_dir)
         remote = bool(
@@ -395,16 +415,15 @@ def build_meta_model(
             and config.get("model_type") not in _known_types()
         )
         if remote:
-            return _build_remote(config_obj, config, task_type, auto_class), _remote_auto(
-                config, task_type, auto_class
+            return MetaBuild(
+                _build_remote(config_obj, config, task_type, auto_class),
+                _remote_auto(config, task_type, auto_class),
             )
         chosen = choose_auto_class(config_obj, config, task_type, auto_class)
         first_error: BuildError | None = None
         for candidate in (chosen, *_fallback_auto_classes(config_obj, config, task_type, auto_class, chosen)):
-            auto_cls = getattr(transformers, candidate)
             try:
-                with torch.device("meta"):
-                    model = auto_cls.from_config(config_obj, trust_remote_code=False)
+                model, completions, problem = _build_completing(candidate, copy.deepcopy(config_obj))
             except BuildError:
                 raise
             except Exception as exc:
@@ -413,9 +432,48 @@ def build_meta_model(
                 )
                 continue
             model.eval()
-            return model, candidate
+            return MetaBuild(model, candidate, completions, problem)
     assert first_error is not None
     raise first_error
+
+
+def _build_completing(candidate: str, config_obj: Any) -> tuple[Any, tuple[Completion, ...], str]:
+    """Build with one auto class; on a failure a conventional value explains, fill it and retry."""
+    completions: list[Completion] = []
+    problem = ""
+    while True:
+        try:
+            return _from_config(candidate, config_obj), tuple(completions), problem
+        except BuildError:
+            raise
+        except Exception as exc:
+            try:
+                found = complete(config_obj, exc) if len(completions) < MAX_COMPLETIONS else None
+            except Exception:
+                found = None  # a config that even refuses inspection: report the build error itself
+            if found is None:
+                raise
+            problem = problem or f"{type(exc).__name__}: {_first_line(exc)}"
+            completions.append(found)
+
+
+def _from_config(candidate: str, config_obj: Any) -> Any:
+    """``AutoModel*.from_config`` on the meta device, or the mapped class itself where transformers'
+    own lookup disagrees with its mapping (a config class listed under two model types)."""
+    import torch
+    import transformers
+
+    auto_cls = getattr(transformers, candidate)
+    mapping = auto_cls._model_mapping
+    with torch.device("meta"):
+        if type(config_obj) not in mapping:
+            try:
+                model_cls = mapping[type(config_obj)]
+            except (KeyError, ValueError, ImportError, AttributeError):
+                model_cls = None
+            if isinstance(model_cls, type):
+                return model_cls._from_config(config_obj)
+        return auto_cls.from_config(config_obj, trust_remote_code=False)
 
 
 def _known_types() -> Any:
@@ -463,7 +521,7 @@ def _fallback_auto_classes(
     if override or (task_type and task_type.upper() in TASK_TO_AUTO) or config.get("architectures"):
         return []
     out: list[str] = []
-    for name in ("AutoModel", *AUTO_CLASSES):
+    for name in ("AutoModel", *_auto_class_names()):
         mapping = getattr(getattr(transformers, name, None), "_model_mapping", None)
         if name == chosen or name in out or mapping is None:
             continue
@@ -710,11 +768,14 @@ def build(
     trust_remote_code: bool = False,
     source_dir: str | None = None,
 ) -> Built:
-    model, chosen = build_meta_model(
+    built = build_meta_model(
         config,
         task_type=task_type,
         auto_class=auto_class,
         trust_remote_code=trust_remote_code,
         source_dir=source_dir,
     )
-    return Built(model, inventory_of(model, model_id, chosen, config_key(config, chosen)))
+    inventory = inventory_of(built.model, model_id, built.auto_class, config_key(config, built.auto_class))
+    inventory.assumed = list(built.completions)
+    inventory.build_problem = built.problem
+    return Built(built.model, inventory)

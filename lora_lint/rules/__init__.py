@@ -23,6 +23,7 @@ from lora_lint.rules import (
     ll011_framework_trap,
     ll012_duplicate_key,
     ll013_peft_error,
+    ll014_incomplete_model_config,
     ll100_unused_suppression,
 )
 
@@ -43,6 +44,7 @@ RULES: dict[str, ModuleType] = {
         ll011_framework_trap,
         ll012_duplicate_key,
         ll013_peft_error,
+        ll014_incomplete_model_config,
         ll100_unused_suppression,
     )
 }
