@@ -29,6 +29,7 @@ from typing import Any
 
 from lora_lint.diagnostics import Diagnostic, Severity
 from lora_lint.extract.spec import ALL_FIELDS, TASK_TYPES
+from lora_lint.rules._schema_check import is_valid
 from lora_lint.rules.context import RuleContext
 
 CODE = "LL008"
@@ -104,6 +105,7 @@ SCHEMA: dict[str, Any] = {
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
+    # Imported only for a config the quick check finds invalid: jsonschema takes ~0.1 s to import.
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(SCHEMA)
@@ -129,7 +131,8 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     spec = ctx.spec
     if spec.validate:
         data = {name: field.value for name, field in spec.fields.items()}
-        for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        errors = [] if is_valid(data, SCHEMA) else _validator().iter_errors(data)
+        for error in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
             path = list(error.absolute_path)
             if not path:
                 continue
