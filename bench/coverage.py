@@ -5,19 +5,32 @@ Every model type the installed transformers ships with a model class (it appears
 ``model_type``: ``AutoConfig.for_model(model_type)`` defaults, on the meta device, through
 ``lora_lint.models.inventory.build``. The result table goes to docs/coverage.md.
 
-    python bench/coverage.py                 # all types, writes docs/coverage.md
-    python bench/coverage.py --only llama t5 # a few, printed only
+Some types build only with optional packages (timm and Pillow for vision backbones, scipy for a
+segmentation loss; timm needs torchvision, which needs the torch release it was built for; the
+`vision` extra lists them). The docs hold two runs:
+
+    # the test stack (torch 2.13 CPU, no timm): writes docs/coverage-minimal.md
+    python bench/coverage.py --jobs 2 --out docs/coverage-minimal.md
+    # with the vision packages: writes docs/coverage.md
+    python -m venv /tmp/vision
+    /tmp/vision/bin/pip install torch==2.14.1 torchvision==0.29.1 -e '.[vision]'
+    /tmp/vision/bin/python bench/coverage.py --jobs 2
+    # a few types, printed only
+    python bench/coverage.py --only llama t5
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.metadata
+import json
 import multiprocessing
 import platform
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 PER_TYPE_TIMEOUT_S = 120
@@ -35,8 +48,18 @@ def model_types() -> list[str]:
     return sorted(set(CONFIG_MAPPING_NAMES) & with_model)
 
 
-def _one(model_type: str) -> tuple[str, bool, str, str, int, float]:
-    """(model_type, ok, auto class, reason, module count, seconds) for one type, in a worker."""
+class Result(NamedTuple):
+    model_type: str
+    ok: bool
+    auto_class: str
+    reason: str  # why it failed, or (when built with assumed values) why transformers could not build it
+    modules: int
+    seconds: float
+    assumed: tuple[str, ...] = ()  # "where = value" for each value lora-lint filled (rule LL014)
+
+
+def _one(model_type: str) -> Result:
+    """What building one type's default config gave, in a worker."""
     import warnings
 
     from lora_lint.models.inventory import BuildError, build
@@ -46,26 +69,28 @@ def _one(model_type: str) -> tuple[str, bool, str, str, int, float]:
     try:
         built = build({"model_type": model_type}, model_type)
     except BuildError as exc:
-        return model_type, False, "", exc.message, 0, time.perf_counter() - start
+        return Result(model_type, False, "", exc.message, 0, time.perf_counter() - start)
     except Exception as exc:  # a crash lora-lint itself would turn into a diagnostic
-        return model_type, False, "", f"{type(exc).__name__}: {exc}"[:300], 0, time.perf_counter() - start
+        return Result(
+            model_type, False, "", f"{type(exc).__name__}: {exc}"[:300], 0, time.perf_counter() - start
+        )
     inv = built.inventory
-    return model_type, True, inv.auto_class, "", len(inv.modules), time.perf_counter() - start
+    assumed = tuple(f"{c.where} = {json.dumps(c.value)}" for c in inv.assumed)
+    seconds = time.perf_counter() - start
+    return Result(model_type, True, inv.auto_class, inv.build_problem, len(inv.modules), seconds, assumed)
 
 
 def _reason(text: str) -> str:
     low = text.lower()
     if any(word in low for word in ("requires", "install", "no module named")):
         return "needs an optional package"
-    if "timm" in low:
-        return "needs timm"
     if "no model class" in low:
         return "no model class for the default config"
     return "default config cannot be built"
 
 
-def run(types: list[str], jobs: int) -> list[tuple[str, bool, str, str, int, float]]:
-    results: list[tuple[str, bool, str, str, int, float]] = []
+def run(types: list[str], jobs: int) -> list[Result]:
+    results: list[Result] = []
     context = multiprocessing.get_context("spawn")
     with context.Pool(jobs, maxtasksperchild=40) as pool:
         pending = [(t, pool.apply_async(_one, (t,))) for t in types]
@@ -73,9 +98,11 @@ def run(types: list[str], jobs: int) -> list[tuple[str, bool, str, str, int, flo
             try:
                 results.append(job.get(timeout=PER_TYPE_TIMEOUT_S))
             except multiprocessing.TimeoutError:
-                results.append((model_type, False, "", f"timed out after {PER_TYPE_TIMEOUT_S} s", 0, 0.0))
+                results.append(
+                    Result(model_type, False, "", f"timed out after {PER_TYPE_TIMEOUT_S} s", 0, 0.0)
+                )
             except Exception as exc:
-                results.append((model_type, False, "", f"worker failed: {exc}"[:300], 0, 0.0))
+                results.append(Result(model_type, False, "", f"worker failed: {exc}"[:300], 0, 0.0))
             print(
                 f"{len(results)}/{len(types)} {results[-1][0]}: {'ok' if results[-1][1] else 'FAILED'}",
                 file=sys.stderr,
@@ -83,18 +110,33 @@ def run(types: list[str], jobs: int) -> list[tuple[str, bool, str, str, int, flo
     return results
 
 
-def render(results: list[tuple[str, bool, str, str, int, float]], seconds: float) -> str:
+OPTIONAL = ("timm", "Pillow", "torchvision", "scipy", "natten", "detectron2", "torchaudio")
+
+
+def _optional_installed() -> dict[str, str]:
+    found = {}
+    for name in OPTIONAL:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            found[name] = importlib.metadata.version(name)
+    return found
+
+
+def render(results: list[Result], seconds: float) -> str:
     from lora_lint.report.versions import tools
 
     versions = tools()
-    ok = [r for r in results if r[1]]
-    failed = [r for r in results if not r[1]]
+    ok = [r for r in results if r.ok]
+    failed = [r for r in results if not r.ok]
+    completed = [r for r in ok if r.assumed]
     share = 100 * len(ok) / len(results) if results else 0.0
-    needs_package = sum(1 for r in failed if _reason(r[3]) in ("needs an optional package", "needs timm"))
+    needs_package = sum(1 for r in failed if _reason(r.reason) == "needs an optional package")
     buildable = len(results) - needs_package
     share_installed = 100 * len(ok) / buildable if buildable else 0.0
+    optional = _optional_installed()
+    missing = [name for name in OPTIONAL if name not in optional]
+    extras = ", ".join(f"{k} {v}" for k, v in optional.items()) or "none"
     lines = [
-        "# Architecture coverage",
+        "# Architecture coverage" + (" (no timm, no Pillow)" if "timm" not in optional else ""),
         "",
         "Generated by `python bench/coverage.py`; do not edit by hand.",
         "",
@@ -105,16 +147,24 @@ def render(results: list[tuple[str, bool, str, str, int, float]], seconds: float
         ),
         "",
         (
-            f"{needs_package} of the {len(failed)} failures need a package that is not installed here "
-            "(timm, Pillow, natten, detectron2, torchaudio: transformers itself refuses to build them); "
+            f"{len(ok) - len(completed)} build as written. {len(completed)} are defaults that transformers itself "
+            "cannot build (a value left unset that the model code reads); lora-lint fills that value by "
+            "transformers' usual convention, builds, and reports rule LL014 with what it assumed (column "
+            "*assumed*)."
+        ),
+        "",
+        (
+            f"{needs_package} of the {len(failed)} failures need a package that is not installed "
+            f"({', '.join(missing) or 'none'} missing here: transformers itself refuses to build them); "
             f"without those types the share is {share_installed:.1f}%. The rest are default configs that "
-            "transformers cannot instantiate (a value the default lacks, or a default that fails its own "
-            "checks); a real config.json for such a model usually builds."
+            "transformers cannot instantiate and no convention completes (a size with no default, a "
+            "default that fails its own checks); a real config.json for such a model usually builds."
         ),
         "",
         (
             f"Stack: torch {versions['torch']}, transformers {versions['transformers']}, "
-            f"peft {versions['peft']}, Python {platform.python_version()}; {seconds:.0f} s in all."
+            f"peft {versions['peft']}, Python {platform.python_version()}; optional packages: {extras}; "
+            f"{seconds:.0f} s in all."
         ),
         "",
         "## Types that cannot be built, and why",
@@ -122,12 +172,19 @@ def render(results: list[tuple[str, bool, str, str, int, float]], seconds: float
         "| model_type | why | lora-lint's diagnostic |",
         "|---|---|---|",
     ]
-    for model_type, _, _, reason, _, _ in failed:
-        text = " ".join(reason.split()).replace("|", "\\|")
-        lines.append(f"| `{model_type}` | {_reason(reason)} | {text[:240]} |")
-    lines += ["", "## Types built", "", "| model_type | auto class | modules |", "|---|---|---|"]
-    for model_type, _, auto, _, count, _ in ok:
-        lines.append(f"| `{model_type}` | {auto} | {count} |")
+    for r in failed:
+        text = " ".join(r.reason.split()).replace("|", "\\|")
+        lines.append(f"| `{r.model_type}` | {_reason(r.reason)} | {text[:240]} |")
+    lines += [
+        "",
+        "## Types built",
+        "",
+        "| model_type | auto class | modules | assumed |",
+        "|---|---|---|---|",
+    ]
+    for r in ok:
+        assumed = "; ".join(f"`{a}`" for a in r.assumed).replace("|", "\\|")
+        lines.append(f"| `{r.model_type}` | {r.auto_class} | {r.modules} | {assumed} |")
     return "\n".join(lines) + "\n"
 
 
@@ -147,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(text)
         return 0
     Path(args.out).write_text(text, encoding="utf-8")
-    ok = sum(1 for r in results if r[1])
+    ok = sum(1 for r in results if r.ok)
     print(f"{ok}/{len(results)} built ({100 * ok / max(len(results), 1):.1f}%); wrote {args.out}")
     return 0
 

@@ -6,8 +6,7 @@ a sub-config lacks, a tuple where the code expects a list. transformers cannot b
 neither can training. lora-lint fills the value by the convention transformers follows elsewhere, builds
 the structure to check the targets, and reports what it assumed (rule LL014).
 
-Each completion is chosen from the build error itself and fills one value; the caller retries the
-build a few times. Nothing here runs code from a config or guesses a size that has no convention.
+Each completion is chosen from the build error itself; the caller retries the build a few times. Nothing here runs code from a config or guesses a size that has no convention.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-MAX_COMPLETIONS = 4
+MAX_COMPLETIONS = 8  # values filled for one build, at most
 DEFAULT_ROPE_THETA = 10000.0
 _MISSING_ATTR = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
 _DROPOUT = re.compile(r"(?:^|_)(?:dropout(?:_rate|_prob)?|pdrop|layerdrop)$")
@@ -104,20 +103,20 @@ def _set(path: str, node: Any, name: str, found: tuple[Any, str, bool]) -> Compl
     return Completion(f"{path}{name}", value, why, shapes)
 
 
-def _tuples_as_lists(config: Any) -> Completion | None:
+def _tuples_as_lists(config: Any) -> list[Completion]:
     changed = []
     for path, node in _nodes(config):
         for name, value in list(vars(node).items()):
             if isinstance(value, tuple) and not name.startswith("_"):
                 setattr(node, name, list(value))
-                changed.append(f"{path}{name}")
-    if not changed:
-        return None
-    return Completion(", ".join(changed), "a list", "as a saved config.json carries it", False)
+                changed.append(
+                    Completion(f"{path}{name}", list(value), "a list, as a saved config.json has it", False)
+                )
+    return changed
 
 
-def complete(config: Any, exc: BaseException) -> Completion | None:
-    """Fill the one value the build error ``exc`` points at, in place; None when no convention applies."""
+def complete(config: Any, exc: BaseException) -> list[Completion]:
+    """Fill the values the build error ``exc`` points at, in place; empty when no convention applies."""
     text = str(exc)
     missing = _MISSING_ATTR.search(text) if isinstance(exc, AttributeError) else None
     if missing is not None:
@@ -125,24 +124,24 @@ def complete(config: Any, exc: BaseException) -> Completion | None:
         for path, node in _nodes(config):
             if type(node).__name__ == owner and not hasattr(node, name):
                 found = _by_convention(config, node, name)
-                return _set(path, node, name, found) if found else None
-        return None
+                return [_set(path, node, name, found)] if found else []
+        return []
     if isinstance(exc, TypeError) and "NoneType" in text:
         for name in ("head_dim", "num_key_value_heads"):
             for path, node in _nodes(config):
                 if name in vars(node) and vars(node)[name] is None:
                     found = _by_convention(config, node, name)
                     if found:
-                        return _set(path, node, name, found)
-        return None
+                        return [_set(path, node, name, found)]
+        return []
     if isinstance(exc, TypeError) and "tuple" in text:
         return _tuples_as_lists(config)
     if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):
         return _rope_for_layer_type(config, exc.args[0])
-    return None
+    return []
 
 
-def _rope_for_layer_type(config: Any, layer_type: str) -> Completion | None:
+def _rope_for_layer_type(config: Any, layer_type: str) -> list[Completion]:
     """transformers v5 keys ``rope_parameters`` by layer type when a model mixes attention kinds."""
     for path, node in _nodes(config):
         params = vars(node).get("rope_parameters")

@@ -448,13 +448,13 @@ def _build_completing(candidate: str, config_obj: Any) -> tuple[Any, tuple[Compl
             raise
         except Exception as exc:
             try:
-                found = complete(config_obj, exc) if len(completions) < MAX_COMPLETIONS else None
+                found = complete(config_obj, exc) if len(completions) < MAX_COMPLETIONS else []
             except Exception:
-                found = None  # a config that even refuses inspection: report the build error itself
-            if found is None:
+                found = []  # a config that even refuses inspection: report the build error itself
+            if not found:
                 raise
             problem = problem or f"{type(exc).__name__}: {_first_line(exc)}"
-            completions.append(found)
+            completions.extend(found)
 
 
 def _from_config(candidate: str, config_obj: Any) -> Any:
