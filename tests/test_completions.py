@@ -68,6 +68,13 @@ def test_neutral_completions_on_transformers_defaults() -> None:
     assert all(not c.shapes for c in vitmatte.assumed)
 
 
+def test_rotary_parameters_for_a_layer_type() -> None:
+    # transformers v5 keys rope_parameters by layer type; this default has none for "full_attention".
+    inv = build({"model_type": "cohere_compass_text", **SMALL}, "c").inventory
+    assert [(c.where, c.shapes) for c in inv.assumed] == [("rope_parameters.full_attention", False)]
+    assert inv.build_problem == "KeyError: 'full_attention'"
+
+
 def test_complete_configs_assume_nothing() -> None:
     inv = build({"model_type": "llama", **SMALL}, "llama").inventory
     assert inv.assumed == [] and inv.build_problem == ""

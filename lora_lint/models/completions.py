@@ -149,13 +149,9 @@ def _rope_for_layer_type(config: Any, layer_type: str) -> list[Completion]:
         if isinstance(params, dict) and layer_type not in params and layer_type in (layer_types or ()):
             value = {"rope_type": "default", "rope_theta": _rope_theta(config)}
             params[layer_type] = value
-            return Completion(
-                f"{path}rope_parameters.{layer_type}",
-                value,
-                "default rotary embedding; it has no parameters",
-                False,
-            )
-    return None
+            why = "default rotary embedding; it has no parameters"
+            return [Completion(f"{path}rope_parameters.{layer_type}", value, why, False)]
+    return []
 
 
 def describe(assumed: list[Completion]) -> str:

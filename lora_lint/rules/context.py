@@ -54,6 +54,11 @@ class RuleContext:
         rule = get(code)
         return Diagnostic(self.path, span, code, rule.NAME, severity or rule.SEVERITY, message, help)
 
+    def model_span(self) -> Span:
+        """Where the config names its base model, else the config itself."""
+        ref = self.spec.model
+        return self.doc.span(ref.path if ref is not None and ref.path is not None else self.spec.location)
+
     def field_span(self, name: str) -> Span:
         found = self.spec.fields.get(name)
         return found.span(self.doc) if found else self.doc.span(self.spec.location)

@@ -34,12 +34,7 @@ SUMMARY = "the base model could not be resolved or built; targets were not verif
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     severity = Severity.WARNING if ctx.options.strict else None
-    ref = ctx.spec.model
-    span = (
-        ctx.doc.span(ref.path)
-        if ref is not None and ref.path is not None
-        else ctx.doc.span(ctx.spec.location)
-    )
+    span = ctx.model_span()
     if ctx.model_ref is None:
         if ctx.spec.peft_applies:
             yield ctx.report(

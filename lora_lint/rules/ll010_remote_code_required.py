@@ -36,12 +36,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     error = ctx.build_error
     if error is None or not error.remote_code:
         return
-    ref = ctx.spec.model
-    span = (
-        ctx.doc.span(ref.path)
-        if ref is not None and ref.path is not None
-        else ctx.doc.span(ctx.spec.location)
-    )
+    span = ctx.model_span()
     yield ctx.report(
         CODE,
         span,

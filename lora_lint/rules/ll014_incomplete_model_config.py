@@ -40,11 +40,9 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     inv = ctx.inventory
     if inv is None or not inv.assumed:
         return
-    ref = ctx.spec.model
-    span = ctx.doc.span(ref.path if ref is not None and ref.path is not None else ctx.spec.location)
     yield ctx.report(
         CODE,
-        span,
+        ctx.model_span(),
         f"transformers cannot build `{ctx.model_ref}` from its config as written ({inv.build_problem}); "
         f"targets were checked with {describe(inv.assumed)}",
         "set the real value in the model's config.json: loading the model for training fails the same way",
