@@ -399,7 +399,8 @@ def render(**m: Any) -> str:
         "",
         "```",
         "python bench/corpus_bench.py          # writes docs/benchmarks.md",
-        "python bench/coverage.py              # writes docs/coverage.md",
+        "python bench/coverage.py --jobs 2 --out docs/coverage-minimal.md  # architecture coverage, test stack",
+        "python bench/coverage.py --jobs 2     # with the vision extra installed: docs/coverage.md (see its docstring)",
         "```",
         "",
         "The corpus and model configs are read from `../shared` next to the repository.",
@@ -429,6 +430,14 @@ def render(**m: Any) -> str:
             "`--exact` always uses PEFT. With a peft newer than the one it was proven against, "
             "every prediction uses PEFT and lora-lint says so once on stderr. The JSON report's `engine` field "
             "says which path answered (`pure` or `peft`)."
+        ),
+        (
+            "* **Nothing heavy on the happy path.** A valid config never imports jsonschema: LL008 first asks "
+            "`lora_lint/rules/_schema_check.py`, an exact check of the JSON Schema keywords its schema uses "
+            "(tests/test_schema_check.py compares its verdict with jsonschema's on generated instances), and "
+            "calls jsonschema, which words the errors, only for an invalid config. `tests/test_importtime.py` "
+            "runs a warm lint under `python -X importtime` and fails if torch, transformers, peft or jsonschema "
+            "is imported."
         ),
     ]
     return "\n".join(lines) + "\n"
