@@ -6,10 +6,13 @@ transformers builds when the config states that value itself.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from lora_lint.cli import main
 from lora_lint.models.inventory import BuildError, Inventory, build
 
 SMALL = {
@@ -99,13 +102,25 @@ def test_assumed_values_survive_the_cache_round_trip() -> None:
     assert again.assumed == inv.assumed and again.build_problem == inv.build_problem
 
 
-def test_inspect_warns_what_it_assumed(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    import json
-
-    from lora_lint.cli import main
-
+def test_inspect_warns_what_it_assumed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "ministral", **SMALL, "head_dim": None}))
     assert main(["inspect", str(tmp_path), "--offline", "--format", "json"]) == 0
     captured = capsys.readouterr()
     assert "warning: transformers cannot build" in captured.err and "(rule LL014)" in captured.err
     assert json.loads(captured.out)["assumed"][0]["where"] == "head_dim"
+
+
+def test_smoke_refuses_a_config_transformers_cannot_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text(
+        json.dumps({"model_type": "ministral", **SMALL, "head_dim": None})
+    )
+    (tmp_path / "adapter.yaml").write_text(
+        "base_model_name_or_path: ./model\npeft_type: LORA\nr: 4\ntarget_modules: [q_proj]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["smoke", "adapter.yaml", "--offline", "--steps", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL setup" in out and "set `head_dim` in config.json (LL014)" in out

@@ -285,6 +285,12 @@ def _run(spec: LoraSpec, options: SmokeOptions, result: SmokeResult) -> None:
     config, location = _resolve(spec, options, result)
     weights = T.weights_folder(location)
     cfg, built, prediction = _choose_config(spec, config, options, weights, result)
+    if built.inventory.assumed:
+        unset = ", ".join(f"`{c.where}`" for c in built.inventory.assumed)
+        raise SetupFailure(
+            f"transformers cannot build the model from its config as written ({built.inventory.build_problem}), "
+            f"so training cannot load it either; set {unset} in config.json (LL014)"
+        )
     if prediction.failure is not None:
         raise SetupFailure(f"PEFT would raise on this model: {prediction.failure.message}")
     cfg_obj = T.config_object(cfg)
