@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 try:
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[no-redef]
 
 CONFIG_FILE = ".lora-lint.toml"
 PYPROJECT = "pyproject.toml"

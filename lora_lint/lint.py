@@ -133,7 +133,7 @@ class Session:
         from lora_lint.models.inventory import build, build_meta_model
 
         settings = self.settings
-        options = {
+        options: dict[str, Any] = {
             "task_type": task_type,
             "auto_class": settings.auto_class,
             "trust_remote_code": settings.trust_remote_code,

@@ -75,8 +75,7 @@ def peft(suggestion: Suggestion, result: StrategyResult) -> str:
     ]
     value = result.target_modules
     lines.append(f"target_modules: {flow(value) if isinstance(value, list) else scalar(value)}")
-    if _quant(suggestion):
-        bits = _quant(suggestion)
+    if bits := _quant(suggestion):
         lines.insert(1, f"# load the base model with BitsAndBytesConfig(load_in_{bits[0]}bit=True)")
     return "\n".join(lines) + "\n"
 
@@ -112,8 +111,8 @@ def llama_factory(suggestion: Suggestion, result: StrategyResult) -> str:
         "stage: sft",
         "finetuning_type: lora",
     ]
-    if _quant(suggestion):
-        lines.append(f"quantization_bit: {_quant(suggestion)[0]}")
+    if bits := _quant(suggestion):
+        lines.append(f"quantization_bit: {bits[0]}")
     lines += [
         f"lora_rank: {opts.r}",
         f"lora_alpha: {scalar(float(opts.alpha))}",
@@ -129,8 +128,8 @@ def trl(suggestion: Suggestion, result: StrategyResult) -> str:
     opts = suggestion.options
     value = result.target_modules
     lines = [f"model_name_or_path: {scalar(suggestion.loaded.model_id)}", "use_peft: true"]
-    if _quant(suggestion):
-        lines.append(f"load_in_{_quant(suggestion)[0]}bit: true")
+    if bits := _quant(suggestion):
+        lines.append(f"load_in_{bits[0]}bit: true")
     lines += [
         f"lora_r: {opts.r}",
         f"lora_alpha: {scalar(float(opts.alpha))}",

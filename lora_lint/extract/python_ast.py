@@ -62,8 +62,9 @@ def _record(doc: Document, path: KeyPath, node: ast.expr) -> None:
     elif isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values, strict=True):
             if isinstance(key, ast.Constant) and isinstance(key.value, (str, int)) and value is not None:
-                doc.key_spans[(*path, key.value)] = _span(key)
-                _record(doc, (*path, key.value), value)
+                key_path = (*path, key.value)
+                doc.key_spans[key_path] = _span(key)
+                _record(doc, key_path, value)
 
 
 def _model(doc: Document, tree: ast.AST) -> ModelRef | None:

@@ -467,12 +467,12 @@ def _from_config(candidate: str, config_obj: Any) -> Any:
     mapping = auto_cls._model_mapping
     with torch.device("meta"):
         if type(config_obj) not in mapping:
-            try:
+            model_cls: Any = None
+            with contextlib.suppress(KeyError, ValueError, ImportError, AttributeError):
                 model_cls = mapping[type(config_obj)]
-            except (KeyError, ValueError, ImportError, AttributeError):
-                model_cls = None
-            if isinstance(model_cls, type):
-                return model_cls._from_config(config_obj)
+            build_from = getattr(model_cls, "_from_config", None)
+            if isinstance(model_cls, type) and callable(build_from):
+                return build_from(config_obj)
         return auto_cls.from_config(config_obj, trust_remote_code=False)
 
 

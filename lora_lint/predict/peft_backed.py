@@ -58,8 +58,9 @@ def _collect(peft_model: Any) -> tuple[list[Wrapped], dict[str, int]]:
             parameter = module.parameter_name
             while owner.endswith(".base_layer"):
                 owner = owner[: -len(".base_layer")]
-        r = int(module.r[ADAPTER])
-        alpha = module.lora_alpha[ADAPTER]
+        lora: Any = module  # a LoRA layer: r and lora_alpha are per-adapter dicts
+        r = int(lora.r[ADAPTER])
+        alpha = lora.lora_alpha[ADAPTER]
         wrapped.append(Wrapped(owner, parameter, r, float(alpha), int(_lora_params(module))))
     return wrapped, saved
 

@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from lora_lint.matching import compile_regex
 from lora_lint.models.inventory import Inventory, ModuleRow
@@ -187,7 +187,7 @@ def _is_number(value: Any) -> bool:
     return (isinstance(value, (int, float)) and not isinstance(value, bool)) and math.isfinite(value)
 
 
-def _str_list(value: Any) -> bool:
+def _str_list(value: Any) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
@@ -228,11 +228,11 @@ def _config(kwargs: dict[str, Any], task_type: str | None) -> _Config | Failure:
     cfg = _Config()
     get = values.get
     if "r" in values:
-        cfg.r = get("r")
+        cfg.r = values["r"]
     if not _is_int(cfg.r) or cfg.r <= 0:
         raise NotCovered("r")
     if "lora_alpha" in values:
-        cfg.alpha = get("lora_alpha")
+        cfg.alpha = values["lora_alpha"]
     if not _is_number(cfg.alpha):
         raise NotCovered("lora_alpha")
     cfg.dropout = get("lora_dropout", 0.0)

@@ -148,12 +148,12 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                 span = field.span(ctx.doc)
             shown = repr(error.instance) if not isinstance(error.instance, (dict, list)) else "value"
             yield ctx.report(CODE, span, f"`{name}` {shown} {_describe(error)}", None)
-    for key, path in spec.unknown_keys:
+    for key, key_path in spec.unknown_keys:
         close = difflib.get_close_matches(key, sorted(ALL_FIELDS), n=1, cutoff=0.75)
         hint = f"did you mean `{close[0]}`?" if close else "LoraConfig has no such field; PEFT rejects it"
         yield ctx.report(
             CODE,
-            ctx.doc.key_span(path),
+            ctx.doc.key_span(key_path),
             f"unknown LoRA key `{key}`",
             hint,
             severity=Severity.WARNING if close else Severity.ERROR,

@@ -183,9 +183,9 @@ def make_batch(
         targets["labels"] = labels
         lm = True
     elif auto_class == "AutoModelForSequenceClassification":
-        labels = [r.label for r in rows[:batch_size]] if rows is not None else []
-        if len(labels) == batch_size and all(isinstance(x, int) and 0 <= x < num_labels for x in labels):
-            targets["labels"] = torch.tensor(labels, dtype=torch.long)
+        given = [r.label for r in rows[:batch_size]] if rows is not None else []
+        if len(given) == batch_size and all(isinstance(x, int) and 0 <= x < num_labels for x in given):
+            targets["labels"] = torch.tensor(given, dtype=torch.long)
         else:
             targets["labels"] = torch.randint(0, num_labels, (batch_size,), generator=gen)
     elif auto_class == "AutoModelForTokenClassification":
