@@ -5,11 +5,28 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, settings
+
 from lora_lint.cli import main
+
+SCALE = max(1, int(os.environ.get("LORA_LINT_FUZZ_SCALE", "1")))
+
+
+def fuzz(examples: int, suppress: Iterable[HealthCheck] = HealthCheck) -> settings:
+    """Hypothesis settings for a fuzz test: ``examples`` times ``LORA_LINT_FUZZ_SCALE``, no deadline, no
+    example database; under CI (``CI`` set) derandomized, the same examples every run; locally, new ones."""
+    return settings(
+        max_examples=examples * SCALE,
+        deadline=None,
+        database=None,
+        derandomize=bool(os.environ.get("CI")),
+        suppress_health_check=list(suppress),
+    )
 
 
 @dataclass

@@ -11,24 +11,16 @@ the examples are derandomized, so a run fails only on a change; locally each run
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from reliability_helpers import Run, assert_clean_exit, lint
+from reliability_helpers import Run, assert_clean_exit, fuzz, lint
 
-SCALE = max(1, int(os.environ.get("LORA_LINT_FUZZ_SCALE", "1")))
-CLI = settings(
-    max_examples=80 * SCALE,
-    deadline=None,
-    database=None,
-    derandomize=bool(os.environ.get("CI")),  # CI: the same examples every run; locally: new ones
-    suppress_health_check=list(HealthCheck),
-)
+CLI = fuzz(80)
 
 MODELS = [
     "gpt2",
@@ -180,7 +172,7 @@ def test_random_axolotl_configs(config: dict[str, Any], strict: bool) -> None:
     _lint_folder({"train.yaml": yaml.safe_dump(config).encode()}, *(["--strict"] if strict else []))
 
 
-@settings(CLI, max_examples=120 * SCALE)
+@fuzz(120)
 @given(
     data=st.binary(max_size=400) | st.text(max_size=400).map(str.encode),
     suffix=st.sampled_from([".yaml", ".yml", ".json", ".py"]),
@@ -195,7 +187,7 @@ def test_random_files(data: bytes, suffix: str, fmt: str) -> None:
         json.loads(run.out)
 
 
-@settings(CLI, max_examples=50 * SCALE)
+@fuzz(50)
 @given(config=peft_config(), cut=st.integers(min_value=0, max_value=400), junk=st.binary(max_size=8))
 def test_truncated_and_corrupted_configs(config: dict[str, Any], cut: int, junk: bytes) -> None:
     """A real config cut short or with bytes spliced in, as an interrupted write leaves it."""
@@ -235,7 +227,7 @@ PYTHON_PIECES = [
 ]
 
 
-@settings(CLI, max_examples=60 * SCALE)
+@fuzz(60)
 @given(pieces=st.lists(st.sampled_from(PYTHON_PIECES), max_size=30))
 def test_python_shaped_files(pieces: list[str]) -> None:
     """Training scripts are parsed with ``ast`` only; any text gives a report, never a crash."""

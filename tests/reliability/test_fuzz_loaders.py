@@ -13,27 +13,20 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
+from reliability_helpers import fuzz
 
 from lora_lint.diagnostics import Span
 from lora_lint.load import LoadError, load_path, load_text
 from lora_lint.load.document import Document
 
-SCALE = max(1, int(os.environ.get("LORA_LINT_FUZZ_SCALE", "1")))
-FUZZ = settings(
-    max_examples=200 * SCALE,
-    deadline=None,
-    database=None,
-    derandomize=bool(os.environ.get("CI")),  # CI: the same examples every run; locally: new ones
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz(200, [HealthCheck.too_slow, HealthCheck.data_too_large])
 # Line breaks as YAML counts them (PyYAML also breaks lines at NEL, LS and PS).
 LINE_BREAKS = ("\r\n", "\r", "\x85", "\u2028", "\u2029")
 
@@ -233,7 +226,7 @@ def test_any_text_loads_or_fails_cleanly(text: str, suffix: str) -> None:
     _load_or_fail("x" + suffix, text)
 
 
-@settings(FUZZ, max_examples=100 * SCALE, suppress_health_check=list(HealthCheck))
+@fuzz(100)
 @given(data=st.binary(max_size=300), suffix=st.sampled_from([".yaml", ".json"]))
 def test_any_bytes_load_or_fail_cleanly(data: bytes, suffix: str) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -8,17 +8,16 @@ no traceback, a JSON report that parses. ``LORA_LINT_FUZZ_SCALE`` multiplies the
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from reliability_helpers import fuzz
 from test_fuzz_cli import _lint_folder, anything, names, target
 
 REPO = Path(__file__).resolve().parents[2]
-SCALE = max(1, int(os.environ.get("LORA_LINT_FUZZ_SCALE", "1")))
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -65,13 +64,7 @@ def _mutate(value: Any, path: tuple[Any, ...], new: Any, delete: bool) -> Any:
 replacement = st.one_of(anything, names, target, st.dictionaries(st.text(max_size=8), anything, max_size=3))
 
 
-@settings(
-    max_examples=80 * SCALE,
-    deadline=None,
-    database=None,
-    derandomize=bool(os.environ.get("CI")),
-    suppress_health_check=list(HealthCheck),
-)
+@fuzz(80)
 @given(data=st.data())
 def test_mutated_real_configs(data: st.DataObject) -> None:
     seed = data.draw(st.sampled_from(SEEDS), label="seed")
