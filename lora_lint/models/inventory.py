@@ -642,7 +642,7 @@ def inventory_of(model: Any, model_id: str, auto_class: str, key: str = "") -> I
     facts["output_lookup_failed"] = not output_ok
     return Inventory(
         model_id=model_id,
-        model_type=str(getattr(config, "model_type", "")),
+        model_type=model_type,
         auto_class=auto_class,
         model_class=type(model).__name__,
         modules=rows,
